@@ -1,0 +1,92 @@
+//! The router: API routes (documented with utoipa), operations endpoints, the web app, and the
+//! layers every request passes through.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use pqbank_service::Bank;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::config::Limits;
+use crate::metrics::Metrics;
+use crate::middleware::{
+    RequestIds, X_REQUEST_ID, problem_layer, sanitize_request_id, security_headers, track_metrics,
+};
+use crate::routes::{health, security};
+use crate::web;
+
+/// Shared state of all handlers.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub bank: Bank,
+    /// Metrics registry.
+    pub metrics: Arc<Metrics>,
+}
+
+/// The OpenAPI document's fixed parts; paths come from the routes.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "pqbank API", description = "Quantum-safe banking: every signature and key exchange is hybrid classical + post-quantum.", license(name = "Apache-2.0")),
+    tags((name = "operations", description = "Health, readiness, metrics"),
+         (name = "security", description = "Security reports"))
+)]
+pub struct ApiDoc;
+
+/// The API routes with their OpenAPI description.
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(health::metrics))
+        .routes(routes!(security::csp_report))
+}
+
+/// The generated OpenAPI 3.1 document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
+
+/// Builds the whole application.
+pub fn router(state: AppState, limits: &Limits) -> Router {
+    let (api, doc) = api_router().split_for_parts();
+    let doc_json: Arc<str> = Arc::from(doc.to_json().unwrap_or_else(|_| "{}".to_owned()));
+    let entropy = state.bank.entropy().clone();
+    let metrics = state.metrics.clone();
+    api.route("/api/v1/openapi.json", get(move || openapi_json(doc_json.clone())))
+        .fallback(web::serve)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(from_fn_with_state(metrics, track_metrics))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(from_fn(security_headers))
+        .layer(from_fn(problem_layer))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
+            let id = req.headers().get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
+        .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), RequestIds(entropy)))
+        .layer(from_fn(sanitize_request_id))
+}
+
+async fn openapi_json(doc: Arc<str>) -> Response {
+    let mut r = doc.to_string().into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}

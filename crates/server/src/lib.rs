@@ -1,0 +1,144 @@
+//! pqbank-server: the HTTPS API (axum), TLS with hybrid post-quantum key exchange, the embedded web
+//! app, and the `pqbank` binary.
+
+pub mod app;
+pub mod config;
+pub mod listener;
+pub mod metrics;
+pub mod middleware;
+pub mod problem;
+pub mod routes;
+pub mod tls;
+pub mod web;
+
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use pqbank_service::Bank;
+use pqbank_service::clock::Clock;
+use pqbank_service::entropy::Entropy;
+use pqbank_store::ConnectOptions;
+use tokio::net::TcpListener;
+
+use crate::app::AppState;
+use crate::config::Config;
+use crate::metrics::Metrics;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Data directory problems.
+    #[error("data directory: {0}")]
+    DataDir(#[source] tls::TlsError),
+    /// The database could not be opened or migrated.
+    #[error("database {url}: {source}")]
+    Database {
+        /// Redacted URL.
+        url: String,
+        /// Cause.
+        source: pqbank_store::StoreError,
+    },
+    /// TLS material.
+    #[error("TLS: {0}")]
+    Tls(#[from] tls::TlsError),
+    /// Binding the listen address.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// Address.
+        addr: SocketAddr,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+/// A server that is bound and ready to run.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    tls: tls::TlsMaterial,
+    state: AppState,
+    config: Config,
+}
+
+impl Server {
+    /// Prepares everything: data directory, database (with migrations), TLS, router, socket.
+    pub async fn bind(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        entropy: Arc<dyn Entropy>,
+    ) -> Result<Self, StartError> {
+        tls::create_private_dir(&config.data_dir).map_err(StartError::DataDir)?;
+        let opts = ConnectOptions {
+            max_connections: config.db_max_connections,
+            ..ConnectOptions::default()
+        };
+        let store = pqbank_store::connect(&config.database_url, &opts)
+            .await
+            .map_err(|source| StartError::Database {
+                url: config.database_url.redacted(),
+                source,
+            })?;
+        tracing::info!(database = %config.database_url.redacted(), backend = store.backend().as_str(), "database ready");
+        let tls = tls::load_or_create(
+            &config.tls,
+            &config.data_dir,
+            config.listen.ip(),
+            clock.now(),
+            entropy.as_ref(),
+        )?;
+        let bank = Bank::new(store, clock, entropy);
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let local_addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        Ok(Self {
+            listener,
+            local_addr,
+            tls,
+            state: AppState {
+                bank,
+                metrics: Metrics::new(),
+            },
+            config,
+        })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// PEM of the TLS CA clients should trust (managed TLS only).
+    pub fn tls_ca_pem(&self) -> Option<&str> {
+        self.tls.ca_pem.as_deref()
+    }
+
+    /// Serves until `shutdown` resolves, drains in-flight requests, then closes the database.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send) {
+        let router = app::router(self.state.clone(), &self.config.limits);
+        tracing::info!(url = %listener::https_url(self.local_addr), "pqbank is serving");
+        listener::serve(
+            self.listener,
+            self.tls.config.clone(),
+            router,
+            self.config.limits,
+            self.state.metrics.clone(),
+            shutdown,
+        )
+        .await;
+        self.state.bank.store().close().await;
+        tracing::info!("database closed; bye");
+    }
+}

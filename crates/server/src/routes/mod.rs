@@ -1,0 +1,4 @@
+//! HTTP handlers. Each is thin: extract, call one service method, map the result.
+
+pub mod health;
+pub mod security;

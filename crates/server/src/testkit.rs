@@ -1,0 +1,116 @@
+//! `spawn_app()`: the real server on port 0 with a fresh database (temporary SQLite, or a fresh
+//! PostgreSQL schema when `PQBANK_TEST_DATABASE_URL` is set) and a client that trusts its TLS CA.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test support
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use pqbank_service::clock::{Clock, SystemClock};
+use pqbank_service::entropy::{Entropy, OsEntropy};
+use pqbank_store::testing::{TestDatabase, fresh_database};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::Server;
+use crate::config::{Config, ServeArgs};
+
+/// A running test server.
+#[derive(Debug)]
+pub struct TestApp {
+    /// Bound address.
+    pub addr: SocketAddr,
+    /// `https://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// A client trusting the server's TLS CA.
+    pub client: reqwest::Client,
+    /// The TLS CA (PEM).
+    pub ca_pem: String,
+    /// The database (kept alive for the test).
+    pub db: TestDatabase,
+    /// The data directory.
+    pub data_dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+/// What a test may change.
+#[derive(Debug, Default)]
+pub struct TestOptions {
+    /// Flags as if given on the command line (listen and data dir are set by the testkit).
+    pub args: ServeArgs,
+    /// Injected clock (default: system clock).
+    pub clock: Option<Arc<dyn Clock>>,
+    /// Injected entropy (default: OS).
+    pub entropy: Option<Arc<dyn Entropy>>,
+    /// Use this database instead of a fresh one (several servers on one database).
+    pub database_url: Option<String>,
+}
+
+/// Starts a server with defaults.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(TestOptions::default()).await
+}
+
+/// Starts a server with options.
+pub async fn spawn_app_with(opts: TestOptions) -> TestApp {
+    let db = fresh_database().await.expect("fresh database");
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut args = opts.args;
+    args.listen = Some("127.0.0.1:0".parse().unwrap());
+    args.data_dir = Some(data_dir.path().to_owned());
+    args.database_url = Some(opts.database_url.unwrap_or_else(|| db.url_string.clone()));
+    let config = Config::resolve(&args).expect("test configuration");
+    let server = Server::bind(
+        config,
+        opts.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+        opts.entropy.unwrap_or_else(|| Arc::new(OsEntropy)),
+    )
+    .await
+    .expect("server starts");
+    let addr = server.local_addr();
+    let ca_pem = server.tls_ca_pem().expect("managed TLS").to_owned();
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(server.run(async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        addr,
+        base_url: format!("https://127.0.0.1:{}", addr.port()),
+        client: pqbank_client::http_client(&ca_pem).expect("client"),
+        ca_pem,
+        db,
+        data_dir,
+        shutdown: Some(tx),
+        handle: Some(handle),
+    }
+}
+
+impl TestApp {
+    /// Absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A rustls client configuration trusting this server.
+    pub fn tls_config(&self) -> rustls::ClientConfig {
+        pqbank_client::tls_config(&self.ca_pem).unwrap()
+    }
+
+    /// Stops the server and waits until it has drained and closed the database.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap();
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,34 @@
+use pqbank_store::StoreError;
+use thiserror::Error;
+
+/// Errors of the use cases. The HTTP edge maps each variant to one status and stable code; the
+/// `Internal` details are logged, never shown.
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    /// The request is well-formed but violates a rule.
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    /// The object does not exist or is not visible to the caller.
+    #[error("not found")]
+    NotFound,
+    /// A conflicting state (duplicate id with other content, stale version).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database is not reachable right now.
+    #[error("service unavailable")]
+    Unavailable(#[source] StoreError),
+    /// Anything unexpected.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => ServiceError::Conflict(m.to_owned()),
+            StoreError::Invalid(m) => ServiceError::Invalid(m.to_owned()),
+            e if e.is_unavailable() => ServiceError::Unavailable(e),
+            other => ServiceError::Internal(Box::new(other)),
+        }
+    }
+}

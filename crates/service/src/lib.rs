@@ -1,0 +1,53 @@
+//! pqbank-service: the bank's use cases. Handlers call exactly one method here; this crate calls the
+//! store and the pure crates (crypto, pki, domain, audit). Time and randomness are injected
+//! ([`clock::Clock`], [`entropy::Entropy`]) so tests control them.
+
+pub mod clock;
+pub mod entropy;
+mod error;
+mod health;
+
+use std::sync::Arc;
+
+use pqbank_store::Store;
+
+pub use error::ServiceError;
+pub use health::Readiness;
+
+/// Everything a use case needs, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Bank {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn clock::Clock>,
+    entropy: Arc<dyn entropy::Entropy>,
+}
+
+impl Bank {
+    /// Wires the bank from its parts.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn clock::Clock>,
+        entropy: Arc<dyn entropy::Entropy>,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            entropy,
+        }
+    }
+
+    /// The store (for the server's metrics and shutdown).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The injected clock.
+    pub fn clock(&self) -> &Arc<dyn clock::Clock> {
+        &self.clock
+    }
+
+    /// The injected entropy source.
+    pub fn entropy(&self) -> &Arc<dyn entropy::Entropy> {
+        &self.entropy
+    }
+}

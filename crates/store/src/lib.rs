@@ -1,0 +1,155 @@
+//! pqbank-store: the storage trait, its SQLite and PostgreSQL implementations, and one conformance
+//! suite ([`conformance`], feature `testing`) that both must pass.
+//!
+//! Each backend has its own append-only migrations (`migrations/sqlite`, `migrations/postgres`) and
+//! uses runtime queries (no compile-time macros), one module per backend.
+
+mod error;
+mod postgres;
+mod sqlite;
+mod url;
+
+#[cfg(feature = "testing")]
+pub mod conformance;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+pub use error::StoreError;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+pub use url::DatabaseUrl;
+
+/// Most rows any list call returns at once.
+pub const MAX_LIST_LIMIT: u32 = 1000;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite (the default).
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// Stable lower-case name, used in metrics and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Connection-pool figures for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Open connections.
+    pub size: u32,
+    /// Of those, idle.
+    pub idle: u32,
+    /// Configured maximum.
+    pub max: u32,
+}
+
+/// Options for opening a store.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// Maximum pool size.
+    pub max_connections: u32,
+    /// How long to wait for a connection from the pool.
+    pub acquire_timeout: Duration,
+    /// SQLite only: how long a writer waits for a lock.
+    pub busy_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// One configuration value (security settings, thresholds, ...), versioned for optimistic updates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// Key, 1..=128 bytes.
+    pub key: String,
+    /// Value, at most 64 KiB.
+    pub value: String,
+    /// Last change.
+    pub updated_at: OffsetDateTime,
+    /// Starts at 1, increases by one on every change.
+    pub version: i64,
+}
+
+/// Longest setting key.
+pub const MAX_SETTING_KEY: usize = 128;
+/// Longest setting value.
+pub const MAX_SETTING_VALUE: usize = 65536;
+
+/// Key/value settings.
+#[async_trait]
+pub trait SettingsStore {
+    /// Reads one setting.
+    async fn get_setting(&self, key: &str) -> Result<Option<Setting>, StoreError>;
+    /// Inserts or replaces a setting. With `expected_version`, the write only happens if the stored
+    /// version equals it (`Some(0)` = must not exist yet); otherwise [`StoreError::Conflict`].
+    async fn put_setting(
+        &self,
+        key: &str,
+        value: &str,
+        now: OffsetDateTime,
+        expected_version: Option<i64>,
+    ) -> Result<Setting, StoreError>;
+    /// Lists settings ordered by key, at most `limit` (capped at [`MAX_LIST_LIMIT`]).
+    async fn list_settings(&self, limit: u32) -> Result<Vec<Setting>, StoreError>;
+}
+
+/// The whole storage interface. One implementation per database.
+#[async_trait]
+pub trait Store: SettingsStore + Send + Sync + Debug + 'static {
+    /// Which database this is.
+    fn backend(&self) -> Backend;
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// Pool figures.
+    fn pool_stats(&self) -> PoolStats;
+    /// Closes the pool, waiting for connections to be returned.
+    async fn close(&self);
+}
+
+/// Opens the database `url` names and runs its migrations.
+pub async fn connect(
+    url: &DatabaseUrl,
+    opts: &ConnectOptions,
+) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match url {
+        DatabaseUrl::Sqlite(path) => Arc::new(SqliteStore::open(path, opts).await?),
+        DatabaseUrl::Postgres(_) => Arc::new(PgStore::connect(url, opts).await?),
+    })
+}
+
+pub(crate) fn check_setting(key: &str, value: &str) -> Result<(), StoreError> {
+    if key.is_empty() || key.len() > MAX_SETTING_KEY {
+        return Err(StoreError::Invalid("setting key must be 1..=128 bytes"));
+    }
+    if value.len() > MAX_SETTING_VALUE {
+        return Err(StoreError::Invalid("setting value exceeds 64 KiB"));
+    }
+    Ok(())
+}
+
+pub(crate) fn clamp_limit(limit: u32) -> i64 {
+    i64::from(limit.min(MAX_LIST_LIMIT))
+}

@@ -1,0 +1,86 @@
+//! Test support: a fresh, isolated database for every test.
+//!
+//! SQLite: a new file in a temporary directory. PostgreSQL (when `PQBANK_TEST_DATABASE_URL` is set):
+//! a new schema with a random name in that database, selected through the URL's `search_path`, so
+//! parallel tests and repeated runs never collide. Schemas older than an hour are dropped.
+#![allow(clippy::disallowed_methods)] // test support may read the real clock and OS randomness.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sqlx::Connection;
+
+use crate::{DatabaseUrl, StoreError};
+
+/// Environment variable naming the PostgreSQL server for tests.
+pub const TEST_DATABASE_ENV: &str = "PQBANK_TEST_DATABASE_URL";
+
+/// A fresh database that lives as long as this value.
+#[derive(Debug)]
+pub struct TestDatabase {
+    /// URL to open it with.
+    pub url: DatabaseUrl,
+    /// The same URL as text (with the schema for PostgreSQL), for servers started as processes.
+    pub url_string: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// True when tests run against PostgreSQL.
+pub fn postgres_requested() -> bool {
+    std::env::var(TEST_DATABASE_ENV).is_ok_and(|v| !v.trim().is_empty())
+}
+
+/// Creates a fresh database: PostgreSQL schema if `PQBANK_TEST_DATABASE_URL` is set, else SQLite.
+pub async fn fresh_database() -> Result<TestDatabase, StoreError> {
+    match std::env::var(TEST_DATABASE_ENV) {
+        Ok(base) if !base.trim().is_empty() => fresh_postgres(base.trim()).await,
+        _ => fresh_sqlite(),
+    }
+}
+
+fn fresh_sqlite() -> Result<TestDatabase, StoreError> {
+    let dir = tempfile::tempdir().map_err(|_| StoreError::Invalid("cannot create temp dir"))?;
+    let path = dir.path().join("pqbank.db");
+    let url_string = format!("sqlite://{}", path.display());
+    Ok(TestDatabase {
+        url: DatabaseUrl::Sqlite(path),
+        url_string,
+        _dir: Some(dir),
+    })
+}
+
+async fn fresh_postgres(base: &str) -> Result<TestDatabase, StoreError> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let schema = format!("pqt_{now}_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(base).await?;
+    let old: Vec<String> =
+        sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'pqt\\_%'")
+            .fetch_all(&mut conn)
+            .await?;
+    for name in old {
+        let ts = name
+            .split('_')
+            .nth(1)
+            .and_then(|t| t.parse::<u64>().ok())
+            .unwrap_or(u64::MAX);
+        if ts.saturating_add(3600) < now {
+            // Best effort: another run may be dropping it at the same moment.
+            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
+                .execute(&mut conn)
+                .await;
+        }
+    }
+    sqlx::query(&format!("CREATE SCHEMA \"{schema}\""))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url_string = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    Ok(TestDatabase {
+        url: DatabaseUrl::parse(&url_string)?,
+        url_string,
+        _dir: None,
+    })
+}
