@@ -4,7 +4,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-cargo build --bin pqbank
+# Build the binary with the same features as `cargo test` (no second build of the dependencies).
+cargo test --workspace --no-run --quiet
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/pqbank"
 DATA="$(mktemp -d)"
 "$BIN" serve --listen 127.0.0.1:0 --data-dir "$DATA" --log-format json >"$DATA/server.log" 2>&1 &
