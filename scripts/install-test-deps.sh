@@ -42,3 +42,18 @@ if [[ ! -d "$WEB/node_modules" || ! -f "$STAMP" || "$(cat "$STAMP")" != "$LOCK_S
 else
   log "web/node_modules up to date"
 fi
+
+# pyca cryptography >= 50 (bundled OpenSSL with ML-DSA verification) for the RFC 9881 interop test
+# of pqbank-pki; older versions load ML-DSA certificates but cannot verify them.
+if command -v python3 >/dev/null; then
+  if ! python3 - <<'PY' 2>/dev/null
+import sys
+import cryptography
+major = int(cryptography.__version__.split(".")[0])
+sys.exit(0 if major >= 50 else 1)
+PY
+  then
+    log "installing pyca cryptography>=50 for the RFC 9881 interop test"
+    python3 -m pip install --quiet --disable-pip-version-check 'cryptography>=50'
+  fi
+fi
