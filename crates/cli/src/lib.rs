@@ -1,5 +1,7 @@
-//! pqbank-cli: the client-side commands of the `pqbank` binary (status now; device, transfers,
+//! pqbank-cli: the client-side commands of the `pqbank` binary (status, crypto; device, transfers,
 //! certificates, audit verification and benchmarks as they land).
+
+pub mod crypto;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,10 +25,19 @@ pub struct Remote {
 pub enum Command {
     /// Check that a server is alive and ready.
     Status(Remote),
+    /// Hybrid post-quantum crypto on files: keygen, sign, verify, seal, open, algorithms.
+    Crypto {
+        /// What to do.
+        #[command(subcommand)]
+        command: crypto::CryptoCommand,
+    },
 }
 
 /// Runs a command and returns the process exit code.
 pub fn run(command: Command) -> ExitCode {
+    if let Command::Crypto { command } = command {
+        return exit(crypto::run(command));
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -40,8 +51,13 @@ pub fn run(command: Command) -> ExitCode {
     let result = runtime.block_on(async {
         match command {
             Command::Status(remote) => status(&remote).await,
+            Command::Crypto { .. } => Err("handled above".to_owned()),
         }
     });
+    exit(result)
+}
+
+fn exit(result: Result<(), String>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
