@@ -125,12 +125,15 @@ pub struct OpenArgs {
 /// real randomness source is chosen.
 fn os_rng() -> Result<StdRng, String> {
     let mut seed = Zeroizing::new([0u8; 32]);
-    aws_lc_rs::rand::fill(seed.as_mut()).map_err(|_| "the system random number generator failed".to_owned())?;
+    aws_lc_rs::rand::fill(seed.as_mut())
+        .map_err(|_| "the system random number generator failed".to_owned())?;
     Ok(StdRng::from_seed(*seed))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
-    let len = fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.len();
+    let len = fs::metadata(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .len();
     if len > MAX_INPUT {
         return Err(format!("{}: larger than {MAX_INPUT} bytes", path.display()));
     }
@@ -141,9 +144,13 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 fn der_from(path: &Path, want: &str) -> Result<Zeroizing<Vec<u8>>, String> {
     let bytes = Zeroizing::new(read(path)?);
     if bytes.starts_with(b"-----BEGIN") {
-        let (label, der) = der::pem::decode_vec(&bytes).map_err(|e| format!("{}: bad PEM: {e}", path.display()))?;
+        let (label, der) = der::pem::decode_vec(&bytes)
+            .map_err(|e| format!("{}: bad PEM: {e}", path.display()))?;
         if label != want {
-            return Err(format!("{}: expected a PEM \"{want}\", found \"{label}\"", path.display()));
+            return Err(format!(
+                "{}: expected a PEM \"{want}\", found \"{label}\"",
+                path.display()
+            ));
         }
         return Ok(Zeroizing::new(der));
     }
@@ -151,7 +158,9 @@ fn der_from(path: &Path, want: &str) -> Result<Zeroizing<Vec<u8>>, String> {
 }
 
 fn pem(label: &str, der: &[u8]) -> Result<Zeroizing<String>, String> {
-    der::pem::encode_string(label, der::pem::LineEnding::LF, der).map(Zeroizing::new).map_err(|e| e.to_string())
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der)
+        .map(Zeroizing::new)
+        .map_err(|e| e.to_string())
 }
 
 fn write_file(path: &Path, bytes: &[u8], private: bool) -> Result<(), String> {
@@ -160,8 +169,11 @@ fn write_file(path: &Path, bytes: &[u8], private: bool) -> Result<(), String> {
     if private {
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    f.write_all(bytes).map_err(|e| format!("{}: {e}", path.display()))
+    let mut f = opts
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    f.write_all(bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 enum PrivateKey {
@@ -184,7 +196,10 @@ fn load_private(path: &Path) -> Result<PrivateKey, String> {
 pub fn run(command: CryptoCommand) -> Result<(), String> {
     match command {
         CryptoCommand::Algorithms => {
-            println!("{:<22} {:<34} {:<28} {:<9} {:>7} {:>7} {:>8}", "ID", "NAME", "OID", "KIND", "PK", "SK", "SIG/CT");
+            println!(
+                "{:<22} {:<34} {:<28} {:<9} {:>7} {:>7} {:>8}",
+                "ID", "NAME", "OID", "KIND", "PK", "SK", "SIG/CT"
+            );
             for a in registry::all() {
                 let kind = match a.kind {
                     Kind::Signature => "signature",
@@ -192,26 +207,47 @@ pub fn run(command: CryptoCommand) -> Result<(), String> {
                 };
                 println!(
                     "{:<22} {:<34} {:<28} {:<9} {:>7} {:>7} {:>8}",
-                    a.id, a.name, a.oid, kind, a.public_key_len, a.secret_key_len, a.signature_or_ciphertext_len
+                    a.id,
+                    a.name,
+                    a.oid,
+                    kind,
+                    a.public_key_len,
+                    a.secret_key_len,
+                    a.signature_or_ciphertext_len
                 );
             }
             Ok(())
         }
         CryptoCommand::Keygen(args) => {
-            let info = registry::lookup(&args.alg).ok_or_else(|| format!("unknown algorithm {:?}; see `pqbank crypto algorithms`", args.alg))?;
+            let info = registry::lookup(&args.alg).ok_or_else(|| {
+                format!(
+                    "unknown algorithm {:?}; see `pqbank crypto algorithms`",
+                    args.alg
+                )
+            })?;
             let mut rng = os_rng()?;
             let (secret, public) = match info.kind {
                 Kind::Signature => {
-                    let alg = pqbank_crypto::sig::SignatureAlgorithm::from_id(info.id).map_err(|e| e.to_string())?;
+                    let alg = pqbank_crypto::sig::SignatureAlgorithm::from_id(info.id)
+                        .map_err(|e| e.to_string())?;
                     let key = SigningKey::generate(alg, &mut rng).map_err(|e| e.to_string())?;
                     let sk = key.to_pkcs8_der().map_err(|e| e.to_string())?;
-                    (pem("PRIVATE KEY", sk.expose())?, key.public_key().to_spki_der().map_err(|e| e.to_string())?)
+                    (
+                        pem("PRIVATE KEY", sk.expose())?,
+                        key.public_key().to_spki_der().map_err(|e| e.to_string())?,
+                    )
                 }
                 Kind::Kem => {
                     let alg = KemAlgorithm::from_id(info.id).map_err(|e| e.to_string())?;
-                    let key = DecapsulationKey::generate(alg, &mut rng).map_err(|e| e.to_string())?;
+                    let key =
+                        DecapsulationKey::generate(alg, &mut rng).map_err(|e| e.to_string())?;
                     let sk = key.to_pkcs8_der().map_err(|e| e.to_string())?;
-                    (pem("PRIVATE KEY", sk.expose())?, key.encapsulation_key().to_spki_der().map_err(|e| e.to_string())?)
+                    (
+                        pem("PRIVATE KEY", sk.expose())?,
+                        key.encapsulation_key()
+                            .to_spki_der()
+                            .map_err(|e| e.to_string())?,
+                    )
                 }
             };
             let prefix = args.out.display().to_string();
@@ -219,7 +255,12 @@ pub fn run(command: CryptoCommand) -> Result<(), String> {
             let pub_path = PathBuf::from(format!("{prefix}.pub.pem"));
             write_file(&key_path, secret.as_bytes(), true)?;
             write_file(&pub_path, pem("PUBLIC KEY", &public)?.as_bytes(), false)?;
-            println!("{} key pair: {} (private, 0600), {} (public)", info.name, key_path.display(), pub_path.display());
+            println!(
+                "{} key pair: {} (private, 0600), {} (public)",
+                info.name,
+                key_path.display(),
+                pub_path.display()
+            );
             Ok(())
         }
         CryptoCommand::Sign(args) => {
@@ -227,37 +268,61 @@ pub fn run(command: CryptoCommand) -> Result<(), String> {
                 return Err(format!("{}: a KEM key cannot sign", args.key.display()));
             };
             let msg = read(&args.input)?;
-            let sig = key.sign(&msg, args.context.as_bytes(), &mut os_rng()?).map_err(|e| e.to_string())?;
+            let sig = key
+                .sign(&msg, args.context.as_bytes(), &mut os_rng()?)
+                .map_err(|e| e.to_string())?;
             write_file(&args.out, sig.as_bytes(), false)?;
-            println!("signed with {} ({} bytes) -> {}", key.algorithm().info().name, sig.as_bytes().len(), args.out.display());
+            println!(
+                "signed with {} ({} bytes) -> {}",
+                key.algorithm().info().name,
+                sig.as_bytes().len(),
+                args.out.display()
+            );
             Ok(())
         }
         CryptoCommand::Verify(args) => {
             let spki = der_from(&args.public, "PUBLIC KEY")?;
-            let key = VerifyingKey::from_spki_der(&spki).map_err(|e| format!("{}: {e}", args.public.display()))?;
-            let sig = Signature::from_bytes(key.algorithm(), &read(&args.sig)?).map_err(|e| format!("{}: {e}", args.sig.display()))?;
+            let key = VerifyingKey::from_spki_der(&spki)
+                .map_err(|e| format!("{}: {e}", args.public.display()))?;
+            let sig = Signature::from_bytes(key.algorithm(), &read(&args.sig)?)
+                .map_err(|e| format!("{}: {e}", args.sig.display()))?;
             let msg = read(&args.input)?;
-            key.verify(&msg, args.context.as_bytes(), &sig).map_err(|_| "signature INVALID".to_owned())?;
+            key.verify(&msg, args.context.as_bytes(), &sig)
+                .map_err(|_| "signature INVALID".to_owned())?;
             println!("signature valid ({})", key.algorithm().info().name);
             Ok(())
         }
         CryptoCommand::Seal(args) => {
             let spki = der_from(&args.to, "PUBLIC KEY")?;
-            let ek = EncapsulationKey::from_spki_der(&spki).map_err(|e| format!("{}: {e}", args.to.display()))?;
+            let ek = EncapsulationKey::from_spki_der(&spki)
+                .map_err(|e| format!("{}: {e}", args.to.display()))?;
             let plaintext = Zeroizing::new(read(&args.input)?);
-            let sealed = seal::seal(&ek, args.info.as_bytes(), args.aad.as_bytes(), &plaintext, &mut os_rng()?)
-                .map_err(|e| e.to_string())?;
+            let sealed = seal::seal(
+                &ek,
+                args.info.as_bytes(),
+                args.aad.as_bytes(),
+                &plaintext,
+                &mut os_rng()?,
+            )
+            .map_err(|e| e.to_string())?;
             write_file(&args.out, &sealed.to_bytes(), false)?;
-            println!("sealed to {} -> {}", ek.algorithm().info().name, args.out.display());
+            println!(
+                "sealed to {} -> {}",
+                ek.algorithm().info().name,
+                args.out.display()
+            );
             Ok(())
         }
         CryptoCommand::Open(args) => {
             let PrivateKey::Kem(key) = load_private(&args.key)? else {
                 return Err(format!("{}: not a KEM private key", args.key.display()));
             };
-            let sealed = SealedBox::from_bytes(&read(&args.input)?).map_err(|e| format!("{}: {e}", args.input.display()))?;
+            let sealed = SealedBox::from_bytes(&read(&args.input)?)
+                .map_err(|e| format!("{}: {e}", args.input.display()))?;
             let plaintext = seal::open(&key, args.info.as_bytes(), args.aad.as_bytes(), &sealed)
-                .map_err(|_| "cannot open: wrong key, info, AAD, or the box was altered".to_owned())?;
+                .map_err(|_| {
+                    "cannot open: wrong key, info, AAD, or the box was altered".to_owned()
+                })?;
             write_file(&args.out, plaintext.expose(), true)?;
             println!("opened -> {}", args.out.display());
             Ok(())
