@@ -29,13 +29,13 @@ clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test-sqlite:
-	PQBANK_VECTORS="$(VECTORS)" PQBANK_TEST_DATABASE_URL= $(CARGO) test --workspace
+	$(if $(VECTORS),PQBANK_VECTORS="$(VECTORS)",env -u PQBANK_VECTORS) PQBANK_TEST_DATABASE_URL= $(CARGO) test --workspace
 
 # The whole workspace again (same feature set, so nothing is rebuilt); the database tests now run
 # on PostgreSQL. The vectors ran in the SQLite pass already.
 test-postgres:
 	bash scripts/ensure-postgres.sh
-	PQBANK_VECTORS= PQBANK_TEST_DATABASE_URL="$(PG_TEST_URL)" $(CARGO) test --workspace
+	env -u PQBANK_VECTORS PQBANK_TEST_DATABASE_URL="$(PG_TEST_URL)" $(CARGO) test --workspace
 
 test-web:
 	cd web && npm run lint && npm test

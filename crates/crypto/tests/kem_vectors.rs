@@ -23,7 +23,7 @@ use rand::rngs::StdRng;
 use serde_json::Value;
 
 fn load(rel: &str) -> Option<Value> {
-    let Some(dir) = std::env::var_os("PQBANK_VECTORS") else {
+    let Some(dir) = std::env::var_os("PQBANK_VECTORS").filter(|d| !d.is_empty()) else {
         println!("vectors {rel}: skipped (PQBANK_VECTORS not set)");
         return None;
     };

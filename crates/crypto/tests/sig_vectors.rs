@@ -29,7 +29,7 @@ use serde_json::Value;
 /// The vectors folder, or `None` (after printing a note) when `PQBANK_VECTORS` is unset.
 /// A relative path is taken relative to the workspace root (tests run in the crate directory).
 fn vectors_dir(test: &str) -> Option<PathBuf> {
-    match std::env::var_os("PQBANK_VECTORS") {
+    match std::env::var_os("PQBANK_VECTORS").filter(|d| !d.is_empty()) {
         Some(dir) if PathBuf::from(&dir).is_relative() => Some(
             Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("../..")

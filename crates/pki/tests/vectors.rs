@@ -14,7 +14,7 @@ use pqbank_pki::{CERT_SIGNATURE_ALGORITHMS, Cert, PkiError, inspect_cert};
 use serde_json::Value;
 
 fn vectors(file: &str) -> Option<Value> {
-    let Some(dir) = std::env::var_os("PQBANK_VECTORS") else {
+    let Some(dir) = std::env::var_os("PQBANK_VECTORS").filter(|d| !d.is_empty()) else {
         eprintln!("PQBANK_VECTORS not set: skipping {file}");
         return None;
     };
