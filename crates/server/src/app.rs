@@ -23,7 +23,7 @@ use crate::metrics::Metrics;
 use crate::middleware::{
     RequestIds, X_REQUEST_ID, problem_layer, sanitize_request_id, security_headers, track_metrics,
 };
-use crate::routes::{health, security};
+use crate::routes::{health, pki, security};
 use crate::web;
 
 /// Shared state of all handlers.
@@ -40,7 +40,8 @@ pub struct AppState {
 #[openapi(
     info(title = "pqbank API", description = "Quantum-safe banking: every signature and key exchange is hybrid classical + post-quantum.", license(name = "Apache-2.0")),
     tags((name = "operations", description = "Health, readiness, metrics"),
-         (name = "security", description = "Security reports"))
+         (name = "security", description = "Security reports"),
+         (name = "pki", description = "Certificate authority: CA certificates, CRL"))
 )]
 pub struct ApiDoc;
 
@@ -51,6 +52,10 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(health::readyz))
         .routes(routes!(health::metrics))
         .routes(routes!(security::csp_report))
+        .routes(routes!(pki::ca_pem))
+        .routes(routes!(pki::crl_der))
+        .routes(routes!(pki::crl_pem))
+        .routes(routes!(pki::ca_info))
 }
 
 /// The generated OpenAPI 3.1 document.

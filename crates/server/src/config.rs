@@ -68,6 +68,10 @@ pub struct ServeArgs {
     /// Seconds to let in-flight requests finish on shutdown. Default 10.
     #[arg(long, env = "PQBANK_SHUTDOWN_GRACE_SECS")]
     pub shutdown_grace_secs: Option<u64>,
+    /// Signature algorithm of new CAs (registry id: mldsa65-ed25519, mldsa65-ecdsa-p256,
+    /// mldsa65-rsa3072-pss, mldsa65). Default mldsa65-ed25519.
+    #[arg(long, env = "PQBANK_CA_ALGORITHM")]
+    pub ca_algorithm: Option<String>,
 }
 
 /// The TOML file: the same keys as the flags (snake_case), all optional.
@@ -88,6 +92,7 @@ struct FileConfig {
     max_connections: Option<usize>,
     db_max_connections: Option<u32>,
     shutdown_grace_secs: Option<u64>,
+    ca_algorithm: Option<String>,
 }
 
 /// HTTP limits.
@@ -151,6 +156,8 @@ pub struct Config {
     pub limits: Limits,
     /// Database pool size.
     pub db_max_connections: u32,
+    /// Signature algorithm of new CAs.
+    pub ca_algorithm: pqbank_crypto::SignatureAlgorithm,
 }
 
 impl fmt::Debug for Config {
@@ -311,7 +318,22 @@ impl Config {
                 600,
             )?),
         };
+        let ca_algorithm = match args.ca_algorithm.clone().or(file.ca_algorithm) {
+            None => pqbank_crypto::SignatureAlgorithm::default(),
+            Some(id) => pqbank_crypto::SignatureAlgorithm::from_id(&id)
+                .ok()
+                .and_then(|alg| pqbank_pki::check_cert_algorithm(alg).ok())
+                .ok_or_else(|| {
+                    ConfigError::Invalid(format!(
+                        "ca_algorithm {id:?} is not one of {}",
+                        pqbank_pki::CERT_SIGNATURE_ALGORITHMS
+                            .map(|a| a.id())
+                            .join(", ")
+                    ))
+                })?,
+        };
         Ok(Self {
+            ca_algorithm,
             data_dir,
             listen,
             database_url,
@@ -352,8 +374,10 @@ impl Config {
             max_connections: usize,
             db_max_connections: u32,
             shutdown_grace_secs: u64,
+            ca_algorithm: &'static str,
         }
         let shown = Shown {
+            ca_algorithm: self.ca_algorithm.id(),
             data_dir: self.data_dir.display().to_string(),
             listen: self.listen.to_string(),
             database_url: self.database_url.redacted(),
@@ -405,6 +429,33 @@ mod tests {
         );
         assert_eq!(c.tls, TlsSource::Managed);
         assert_eq!(c.limits.max_body_bytes, 1024 * 1024);
+        assert_eq!(c.ca_algorithm.id(), "mldsa65-ed25519");
+    }
+
+    #[test]
+    fn ca_algorithm_accepts_the_certificate_algorithms_only() {
+        for id in [
+            "mldsa65-ed25519",
+            "mldsa65-ecdsa-p256",
+            "mldsa65-rsa3072-pss",
+            "mldsa65",
+        ] {
+            let args = ServeArgs {
+                ca_algorithm: Some(id.into()),
+                ..Default::default()
+            };
+            assert_eq!(Config::resolve(&args).unwrap().ca_algorithm.id(), id);
+        }
+        for bad in ["ed25519", "rsa", ""] {
+            let args = ServeArgs {
+                ca_algorithm: Some(bad.into()),
+                ..Default::default()
+            };
+            assert!(matches!(
+                Config::resolve(&args),
+                Err(ConfigError::Invalid(_))
+            ));
+        }
     }
 
     #[test]

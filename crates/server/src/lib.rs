@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod config;
+pub mod keyring;
 pub mod listener;
 pub mod metrics;
 pub mod middleware;
@@ -19,6 +20,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use pqbank_service::Bank;
+use pqbank_service::ca::CaConfig;
 use pqbank_service::clock::Clock;
 use pqbank_service::entropy::Entropy;
 use pqbank_store::ConnectOptions;
@@ -42,6 +44,12 @@ pub enum StartError {
         /// Cause.
         source: pqbank_store::StoreError,
     },
+    /// The master key ring.
+    #[error("master key ring: {0}")]
+    KeyRing(#[from] keyring::KeyRingError),
+    /// The certificate authority could not be loaded or created.
+    #[error("certificate authority: {0}")]
+    Ca(#[source] pqbank_service::ServiceError),
     /// TLS material.
     #[error("TLS: {0}")]
     Tls(#[from] tls::TlsError),
@@ -72,18 +80,8 @@ impl Server {
         clock: Arc<dyn Clock>,
         entropy: Arc<dyn Entropy>,
     ) -> Result<Self, StartError> {
-        tls::create_private_dir(&config.data_dir).map_err(StartError::DataDir)?;
-        let opts = ConnectOptions {
-            max_connections: config.db_max_connections,
-            ..ConnectOptions::default()
-        };
-        let store = pqbank_store::connect(&config.database_url, &opts)
-            .await
-            .map_err(|source| StartError::Database {
-                url: config.database_url.redacted(),
-                source,
-            })?;
-        tracing::info!(database = %config.database_url.redacted(), backend = store.backend().as_str(), "database ready");
+        let bank = open_bank(&config, clock.clone(), entropy.clone()).await?;
+        bank.ensure_ca().await.map_err(StartError::Ca)?;
         let tls = tls::load_or_create(
             &config.tls,
             &config.data_dir,
@@ -91,7 +89,6 @@ impl Server {
             clock.now(),
             entropy.as_ref(),
         )?;
-        let bank = Bank::new(store, clock, entropy);
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -125,8 +122,23 @@ impl Server {
         self.tls.ca_pem.as_deref()
     }
 
-    /// Serves until `shutdown` resolves, drains in-flight requests, then closes the database.
+    /// The use cases (tests drive the service directly through it).
+    pub fn bank(&self) -> &Bank {
+        &self.state.bank
+    }
+
+    /// Serves until `shutdown` resolves, drains in-flight requests, stops the background tasks,
+    /// then closes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) {
+        let (stop_sync, sync_stopped) = tokio::sync::oneshot::channel::<()>();
+        let sync_bank = self.state.bank.clone();
+        let sync = tokio::spawn(async move {
+            sync_bank
+                .run_revocation_sync(async {
+                    let _ = sync_stopped.await;
+                })
+                .await;
+        });
         let router = app::router(self.state.clone(), &self.config.limits);
         tracing::info!(url = %listener::https_url(self.local_addr), "pqbank is serving");
         listener::serve(
@@ -138,7 +150,43 @@ impl Server {
             shutdown,
         )
         .await;
+        let _ = stop_sync.send(());
+        if let Err(e) = sync.await {
+            tracing::error!(error = %e, "revocation sync task failed");
+        }
         self.state.bank.store().close().await;
         tracing::info!("database closed; bye");
     }
+}
+
+/// Opens the data directory, the database (with migrations) and the master key ring, and wires
+/// the [`Bank`] with the CA configuration (the CA itself is loaded by `ensure_ca`/`load_ca`).
+///
+/// # Errors
+/// [`StartError`] for the data directory, database, key ring or CA configuration.
+pub async fn open_bank(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    entropy: Arc<dyn Entropy>,
+) -> Result<Bank, StartError> {
+    tls::create_private_dir(&config.data_dir).map_err(StartError::DataDir)?;
+    let opts = ConnectOptions {
+        max_connections: config.db_max_connections,
+        ..ConnectOptions::default()
+    };
+    let store = pqbank_store::connect(&config.database_url, &opts)
+        .await
+        .map_err(|source| StartError::Database {
+            url: config.database_url.redacted(),
+            source,
+        })?;
+    tracing::info!(database = %config.database_url.redacted(), backend = store.backend().as_str(), "database ready");
+    let ring = keyring::load_or_create(&config.data_dir, None, entropy.as_ref())?;
+    let ca_config = CaConfig::new(
+        config.ca_algorithm,
+        &config.bank_name,
+        &format!("https://{}/pki/crl.der", config.listen),
+    )
+    .map_err(StartError::Ca)?;
+    Ok(Bank::new(store, clock, entropy).with_ca(Arc::new(ring), ca_config))
 }

@@ -153,6 +153,7 @@ impl IntoResponse for ApiError {
                 ServiceError::Conflict(m) => {
                     Problem::new(StatusCode::CONFLICT, "conflict", Some(m))
                 }
+                ServiceError::Certificate(e) => certificate_problem(&e),
                 ServiceError::Unavailable(inner) => {
                     tracing::warn!(error = %inner, "database unavailable");
                     Problem::for_status(StatusCode::SERVICE_UNAVAILABLE)
@@ -169,4 +170,27 @@ impl IntoResponse for ApiError {
         response.extensions_mut().insert(problem);
         response
     }
+}
+
+/// Certificate refusals: 422 with a code per reason; the message names no key material.
+fn certificate_problem(e: &pqbank_pki::PkiError) -> Problem {
+    use pqbank_pki::PkiError as E;
+    let code = match e {
+        E::Malformed(_) | E::TooLarge(_) => "certificate_malformed",
+        E::UnsupportedAlgorithm(_) => "unsupported_algorithm",
+        E::BadProofOfPossession | E::BadSignature => "bad_signature",
+        E::Expired | E::NotYetValid => "certificate_expired",
+        E::Revoked { .. } => "certificate_revoked",
+        E::RevocationUnknown | E::CrlExpired => "revocation_unknown",
+        E::UnknownIssuer => "unknown_issuer",
+        E::WrongUsage(_) => "wrong_usage",
+        E::IdentityMismatch(_) => "identity_mismatch",
+        E::StaleRequest => "stale_request",
+        E::InvalidParameter(_) | E::InvalidPath(_) => "certificate_invalid",
+        E::Internal(_) | _ => {
+            tracing::error!(error = %e, "PKI internal error");
+            return Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    };
+    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, Some(e.to_string()))
 }

@@ -27,8 +27,10 @@ pub struct TestApp {
     pub ca_pem: String,
     /// The database (kept alive for the test).
     pub db: TestDatabase,
-    /// The data directory.
+    /// The data directory (unused when the options named another one).
     pub data_dir: tempfile::TempDir,
+    /// The server's use cases, for service-level checks against the running instance.
+    pub bank: pqbank_service::Bank,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<()>>,
 }
@@ -44,6 +46,9 @@ pub struct TestOptions {
     pub entropy: Option<Arc<dyn Entropy>>,
     /// Use this database instead of a fresh one (several servers on one database).
     pub database_url: Option<String>,
+    /// Use this data directory (key ring, TLS CA) instead of a fresh one (several servers
+    /// sharing one key ring).
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 /// Starts a server with defaults.
@@ -57,7 +62,7 @@ pub async fn spawn_app_with(opts: TestOptions) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut args = opts.args;
     args.listen = Some("127.0.0.1:0".parse().unwrap());
-    args.data_dir = Some(data_dir.path().to_owned());
+    args.data_dir = Some(opts.data_dir.unwrap_or_else(|| data_dir.path().to_owned()));
     args.database_url = Some(opts.database_url.unwrap_or_else(|| db.url_string.clone()));
     let config = Config::resolve(&args).expect("test configuration");
     let server = Server::bind(
@@ -69,6 +74,7 @@ pub async fn spawn_app_with(opts: TestOptions) -> TestApp {
     .expect("server starts");
     let addr = server.local_addr();
     let ca_pem = server.tls_ca_pem().expect("managed TLS").to_owned();
+    let bank = server.bank().clone();
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(server.run(async {
         let _ = rx.await;
@@ -80,6 +86,7 @@ pub async fn spawn_app_with(opts: TestOptions) -> TestApp {
         ca_pem,
         db,
         data_dir,
+        bank,
         shutdown: Some(tx),
         handle: Some(handle),
     }

@@ -1,3 +1,4 @@
+use pqbank_pki::PkiError;
 use pqbank_store::StoreError;
 use thiserror::Error;
 
@@ -14,6 +15,9 @@ pub enum ServiceError {
     /// A conflicting state (duplicate id with other content, stale version).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A certificate, CSR, CRL or certificate request was refused (the reason is safe to show).
+    #[error("certificate error: {0}")]
+    Certificate(#[from] PkiError),
     /// The database is not reachable right now.
     #[error("service unavailable")]
     Unavailable(#[source] StoreError),
@@ -27,6 +31,7 @@ impl From<StoreError> for ServiceError {
         match e {
             StoreError::Conflict(m) => ServiceError::Conflict(m.to_owned()),
             StoreError::Invalid(m) => ServiceError::Invalid(m.to_owned()),
+            StoreError::NotFound(_) => ServiceError::NotFound,
             e if e.is_unavailable() => ServiceError::Unavailable(e),
             other => ServiceError::Internal(Box::new(other)),
         }

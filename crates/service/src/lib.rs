@@ -2,6 +2,7 @@
 //! store and the pure crates (crypto, pki, domain, audit). Time and randomness are injected
 //! ([`clock::Clock`], [`entropy::Entropy`]) so tests control them.
 
+pub mod ca;
 pub mod clock;
 pub mod entropy;
 mod error;
@@ -9,6 +10,7 @@ mod health;
 
 use std::sync::Arc;
 
+use pqbank_crypto::KeyRing;
 use pqbank_store::Store;
 
 pub use error::ServiceError;
@@ -20,6 +22,7 @@ pub struct Bank {
     store: Arc<dyn Store>,
     clock: Arc<dyn clock::Clock>,
     entropy: Arc<dyn entropy::Entropy>,
+    pki: Arc<ca::PkiState>,
 }
 
 impl Bank {
@@ -33,7 +36,16 @@ impl Bank {
             store,
             clock,
             entropy,
+            pki: Arc::new(ca::PkiState::new(None, None)),
         }
+    }
+
+    /// Adds the master key ring (it encrypts the CA keys) and the CA configuration. Call before
+    /// cloning: the CA state is shared by the clones made afterwards.
+    #[must_use]
+    pub fn with_ca(mut self, keyring: Arc<KeyRing>, config: ca::CaConfig) -> Self {
+        self.pki = Arc::new(ca::PkiState::new(Some(keyring), Some(config)));
+        self
     }
 
     /// The store (for the server's metrics and shutdown).

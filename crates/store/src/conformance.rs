@@ -7,9 +7,13 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-use crate::{MAX_SETTING_VALUE, Store, StoreError};
+use crate::{
+    CaKind, CaRecord, CertKind, CertRecord, CertStatus, CrlRecord, MAX_SETTING_VALUE, Store,
+    StoreError,
+};
 
 const T0: OffsetDateTime = datetime!(2026-11-29 10:00:00 UTC);
+const T_ROOT: OffsetDateTime = datetime!(2026-11-29 09:00:00 UTC);
 const T1: OffsetDateTime = datetime!(2026-11-29 10:05:00 UTC);
 
 /// The database answers and reports its pool.
@@ -125,6 +129,152 @@ pub async fn settings_concurrent_writers(store: Arc<dyn Store>) {
     assert_eq!(versions, (1..=n).collect::<Vec<i64>>());
 }
 
+fn ca(id: &str, kind: CaKind, active: bool, at: OffsetDateTime) -> CaRecord {
+    CaRecord {
+        id: id.into(),
+        kind,
+        parent_id: None,
+        algorithm: "mldsa65-ed25519".into(),
+        cert_der: vec![0x30, 1, 2],
+        key_encrypted: vec![9; 100],
+        not_after: T1,
+        active,
+        created_at: at,
+    }
+}
+
+fn cert(serial: &str, ca_id: &str) -> CertRecord {
+    CertRecord {
+        serial: serial.into(),
+        ca_id: ca_id.into(),
+        user_id: "alice".into(),
+        device_id: "phone".into(),
+        usage: CertKind::Signature,
+        cert_der: vec![0x30, 3],
+        not_after: T1,
+        status: CertStatus::Valid,
+        superseded_by: None,
+        created_at: T0,
+    }
+}
+
+/// CA records: at most one active per kind; inserting an active one deactivates the old one.
+pub async fn pki_ca_records(store: Arc<dyn Store>) {
+    assert!(store.list_cas().await.unwrap().is_empty());
+    store
+        .insert_ca(&ca("root", CaKind::Root, true, T_ROOT))
+        .await
+        .unwrap();
+    store
+        .insert_ca(&ca("iss1", CaKind::Issuing, true, T0))
+        .await
+        .unwrap();
+    store
+        .insert_ca(&ca("iss2", CaKind::Issuing, true, T1))
+        .await
+        .unwrap();
+    let all = store.list_cas().await.unwrap();
+    assert_eq!(all.len(), 3);
+    let active: Vec<_> = all
+        .iter()
+        .filter(|c| c.active)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(active, ["root", "iss2"]);
+    assert_eq!(all[0], ca("root", CaKind::Root, true, T_ROOT));
+    assert!(matches!(
+        store.insert_ca(&ca("root", CaKind::Root, false, T1)).await,
+        Err(StoreError::Conflict(_))
+    ));
+}
+
+/// Certificates, revocation and the feed: revoking twice conflicts, unknown serials are not found,
+/// the feed is ordered, supersession is recorded.
+pub async fn pki_certificates_and_revocations(store: Arc<dyn Store>) {
+    store
+        .insert_ca(&ca("iss", CaKind::Issuing, true, T0))
+        .await
+        .unwrap();
+    store
+        .insert_certificate(&cert("4a01", "iss"), None)
+        .await
+        .unwrap();
+    store
+        .insert_certificate(&cert("4a02", "iss"), Some("4a01"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.insert_certificate(&cert("4a02", "iss"), None).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let old = store.get_certificate("4a01").await.unwrap().unwrap();
+    assert_eq!(old.superseded_by.as_deref(), Some("4a02"));
+    assert_eq!(store.list_certificates("alice", 10).await.unwrap().len(), 2);
+    assert!(store.list_certificates("bob", 10).await.unwrap().is_empty());
+
+    let r1 = store.revoke_certificate("4a01", 1, T1).await.unwrap();
+    assert_eq!(
+        (r1.serial.as_str(), r1.reason, r1.revoked_at),
+        ("4a01", 1, T1)
+    );
+    assert!(matches!(
+        store.revoke_certificate("4a01", 1, T1).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.revoke_certificate("ffff", 1, T1).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.revoke_certificate("4a02", 7, T1).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let r2 = store.revoke_certificate("4a02", 0, T1).await.unwrap();
+    assert!(r2.seq > r1.seq);
+    assert_eq!(
+        store.get_certificate("4a02").await.unwrap().unwrap().status,
+        CertStatus::Revoked
+    );
+    let feed = store.revocations_since(0, 100).await.unwrap();
+    assert_eq!(feed, [r1.clone(), r2.clone()]);
+    assert_eq!(store.revocations_since(r1.seq, 100).await.unwrap(), [r2]);
+    assert_eq!(store.revocations_for_ca("iss").await.unwrap().len(), 2);
+    assert!(store.revocations_for_ca("other").await.unwrap().is_empty());
+}
+
+/// CRL numbers increase under concurrency; a CRL only replaces one with a smaller number.
+pub async fn pki_crl_numbers(store: Arc<dyn Store>) {
+    store
+        .insert_ca(&ca("iss", CaKind::Issuing, true, T0))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store.next_crl_number("iss").await.unwrap()
+        }));
+    }
+    let mut numbers = Vec::new();
+    for t in tasks {
+        numbers.push(t.await.unwrap());
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=8).collect::<Vec<i64>>());
+    let crl = |number| CrlRecord {
+        ca_id: "iss".into(),
+        number,
+        this_update: T0,
+        next_update: T1,
+        der: vec![u8::try_from(number).unwrap()],
+    };
+    assert_eq!(store.get_crl("iss").await.unwrap(), None);
+    assert!(store.put_crl(&crl(5)).await.unwrap());
+    assert!(!store.put_crl(&crl(3)).await.unwrap());
+    assert!(store.put_crl(&crl(6)).await.unwrap());
+    assert_eq!(store.get_crl("iss").await.unwrap(), Some(crl(6)));
+}
+
 /// Instantiates the whole suite as `#[tokio::test]`s; `$make` is an async expression yielding
 /// `Arc<dyn Store>` for a fresh database (and may keep guards alive via `$guard`).
 #[macro_export]
@@ -132,7 +282,8 @@ macro_rules! conformance_tests {
     ($make:expr) => {
         $crate::conformance_tests!(@each $make;
             ping_and_pool, settings_roundtrip, settings_optimistic_concurrency, settings_limits,
-            settings_list_ordered_and_bounded, settings_concurrent_writers);
+            settings_list_ordered_and_bounded, settings_concurrent_writers, pki_ca_records,
+            pki_certificates_and_revocations, pki_crl_numbers);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(

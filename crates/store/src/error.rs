@@ -12,6 +12,9 @@ pub enum StoreError {
     /// An optimistic-concurrency check failed or a unique key exists.
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// The row does not exist.
+    #[error("not found: {0}")]
+    NotFound(&'static str),
     /// Input violates a storage limit.
     #[error("invalid input: {0}")]
     Invalid(&'static str),

@@ -5,6 +5,7 @@
 //! uses runtime queries (no compile-time macros), one module per backend.
 
 mod error;
+pub mod pki;
 mod postgres;
 mod sqlite;
 mod url;
@@ -22,6 +23,10 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 pub use error::StoreError;
+pub use pki::{
+    CaKind, CaRecord, CertKind, CertRecord, CertStatus, CrlRecord, MAX_REVOCATIONS, PkiStore,
+    RevocationListener, RevocationRecord,
+};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use url::DatabaseUrl;
@@ -118,7 +123,7 @@ pub trait SettingsStore {
 
 /// The whole storage interface. One implementation per database.
 #[async_trait]
-pub trait Store: SettingsStore + Send + Sync + Debug + 'static {
+pub trait Store: SettingsStore + PkiStore + Send + Sync + Debug + 'static {
     /// Which database this is.
     fn backend(&self) -> Backend;
     /// Checks that the database answers.

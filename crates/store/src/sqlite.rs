@@ -10,9 +10,11 @@ use sqlx::{Row, SqlitePool};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::pki::{check_ca, check_cert, check_reason};
 use crate::{
-    Backend, ConnectOptions, PoolStats, Setting, SettingsStore, Store, StoreError, check_setting,
-    clamp_limit,
+    Backend, CaKind, CaRecord, CertKind, CertRecord, CertStatus, ConnectOptions, CrlRecord,
+    MAX_REVOCATIONS, PkiStore, PoolStats, RevocationListener, RevocationRecord, Setting,
+    SettingsStore, Store, StoreError, check_setting, clamp_limit,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -162,5 +164,329 @@ impl Store for SqliteStore {
 
     async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+type TxFuture<'c, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, StoreError>> + Send + 'c>>;
+
+impl SqliteStore {
+    /// Runs `f` inside `BEGIN IMMEDIATE` ... `COMMIT`, rolling back on error.
+    async fn write_tx<T>(
+        &self,
+        f: impl for<'c> FnOnce(&'c mut sqlx::SqliteConnection) -> TxFuture<'c, T>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        match f(&mut conn).await {
+            Ok(v) => {
+                sqlx::query("COMMIT").execute(&mut *conn).await?;
+                Ok(v)
+            }
+            Err(e) => {
+                // The original error matters more than a failed rollback.
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                Err(e)
+            }
+        }
+    }
+}
+
+const CA_COLUMNS: &str =
+    "id, kind, parent_id, algorithm, cert_der, key_encrypted, not_after, active, created_at";
+const CERT_COLUMNS: &str = "serial, ca_id, user_id, device_id, usage, cert_der, not_after, status, superseded_by, created_at";
+
+fn ca_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<CaRecord, StoreError> {
+    Ok(CaRecord {
+        id: row.try_get("id")?,
+        kind: CaKind::parse(&row.try_get::<String, _>("kind")?)?,
+        parent_id: row.try_get("parent_id")?,
+        algorithm: row.try_get("algorithm")?,
+        cert_der: row.try_get("cert_der")?,
+        key_encrypted: row.try_get("key_encrypted")?,
+        not_after: parse_time(&row.try_get::<String, _>("not_after")?)?,
+        active: row.try_get::<i64, _>("active")? == 1,
+        created_at: parse_time(&row.try_get::<String, _>("created_at")?)?,
+    })
+}
+
+fn cert_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<CertRecord, StoreError> {
+    Ok(CertRecord {
+        serial: row.try_get("serial")?,
+        ca_id: row.try_get("ca_id")?,
+        user_id: row.try_get("user_id")?,
+        device_id: row.try_get("device_id")?,
+        usage: CertKind::parse(&row.try_get::<String, _>("usage")?)?,
+        cert_der: row.try_get("cert_der")?,
+        not_after: parse_time(&row.try_get::<String, _>("not_after")?)?,
+        status: CertStatus::parse(&row.try_get::<String, _>("status")?)?,
+        superseded_by: row.try_get("superseded_by")?,
+        created_at: parse_time(&row.try_get::<String, _>("created_at")?)?,
+    })
+}
+
+fn revocation_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<RevocationRecord, StoreError> {
+    Ok(RevocationRecord {
+        seq: row.try_get("seq")?,
+        serial: row.try_get("serial")?,
+        ca_id: row.try_get("ca_id")?,
+        reason: u8::try_from(row.try_get::<i64, _>("reason")?)
+            .map_err(|_| StoreError::Corrupt("reason"))?,
+        revoked_at: parse_time(&row.try_get::<String, _>("revoked_at")?)?,
+    })
+}
+
+fn crl_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<CrlRecord, StoreError> {
+    Ok(CrlRecord {
+        ca_id: row.try_get("ca_id")?,
+        number: row.try_get("number")?,
+        this_update: parse_time(&row.try_get::<String, _>("this_update")?)?,
+        next_update: parse_time(&row.try_get::<String, _>("next_update")?)?,
+        der: row.try_get("der")?,
+    })
+}
+
+fn unique_conflict(e: sqlx::Error, what: &'static str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
+        _ => StoreError::Database(e),
+    }
+}
+
+#[async_trait]
+impl PkiStore for SqliteStore {
+    async fn insert_ca(&self, ca: &CaRecord) -> Result<(), StoreError> {
+        check_ca(ca)?;
+        let ca = ca.clone();
+        let not_after = fmt_time(ca.not_after)?;
+        let created_at = fmt_time(ca.created_at)?;
+        self.write_tx(move |conn| {
+            Box::pin(async move {
+                if ca.active {
+                    sqlx::query("UPDATE ca_keys SET active = 0 WHERE kind = ? AND active = 1")
+                        .bind(ca.kind.as_str())
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                sqlx::query(&format!(
+                    "INSERT INTO ca_keys ({CA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                ))
+                .bind(&ca.id)
+                .bind(ca.kind.as_str())
+                .bind(&ca.parent_id)
+                .bind(&ca.algorithm)
+                .bind(&ca.cert_der)
+                .bind(&ca.key_encrypted)
+                .bind(&not_after)
+                .bind(i64::from(ca.active))
+                .bind(&created_at)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| unique_conflict(e, "CA id exists"))?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn list_cas(&self) -> Result<Vec<CaRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CA_COLUMNS} FROM ca_keys ORDER BY created_at, id LIMIT ?"
+        ))
+        .bind(clamp_limit(crate::MAX_LIST_LIMIT))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(ca_from_row).collect()
+    }
+
+    async fn insert_certificate(
+        &self,
+        cert: &CertRecord,
+        supersedes: Option<&str>,
+    ) -> Result<(), StoreError> {
+        check_cert(cert)?;
+        let cert = cert.clone();
+        let supersedes = supersedes.map(str::to_owned);
+        let not_after = fmt_time(cert.not_after)?;
+        let created_at = fmt_time(cert.created_at)?;
+        self.write_tx(move |conn| {
+            Box::pin(async move {
+                sqlx::query(&format!(
+                    "INSERT INTO certificates ({CERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                ))
+                .bind(&cert.serial)
+                .bind(&cert.ca_id)
+                .bind(&cert.user_id)
+                .bind(&cert.device_id)
+                .bind(cert.usage.as_str())
+                .bind(&cert.cert_der)
+                .bind(&not_after)
+                .bind(cert.status.as_str())
+                .bind(&cert.superseded_by)
+                .bind(&created_at)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| unique_conflict(e, "serial exists"))?;
+                if let Some(old) = supersedes {
+                    let done = sqlx::query(
+                        "UPDATE certificates SET superseded_by = ? WHERE serial = ?",
+                    )
+                    .bind(&cert.serial)
+                    .bind(&old)
+                    .execute(&mut *conn)
+                    .await?;
+                    if done.rows_affected() != 1 {
+                        return Err(StoreError::NotFound("superseded certificate"));
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn get_certificate(&self, serial: &str) -> Result<Option<CertRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {CERT_COLUMNS} FROM certificates WHERE serial = ?"
+        ))
+        .bind(serial)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(cert_from_row).transpose()
+    }
+
+    async fn list_certificates(
+        &self,
+        user_id: &str,
+        limit: u32,
+    ) -> Result<Vec<CertRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CERT_COLUMNS} FROM certificates WHERE user_id = ? ORDER BY created_at, rowid LIMIT ?"
+        ))
+        .bind(user_id)
+        .bind(clamp_limit(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(cert_from_row).collect()
+    }
+
+    async fn revoke_certificate(
+        &self,
+        serial: &str,
+        reason: u8,
+        revoked_at: OffsetDateTime,
+    ) -> Result<RevocationRecord, StoreError> {
+        check_reason(reason)?;
+        let serial = serial.to_owned();
+        let at = fmt_time(revoked_at)?;
+        self.write_tx(move |conn| {
+            Box::pin(async move {
+                let row: Option<(String, String)> =
+                    sqlx::query_as("SELECT ca_id, status FROM certificates WHERE serial = ?")
+                        .bind(&serial)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                let (ca_id, status) = row.ok_or(StoreError::NotFound("certificate"))?;
+                if CertStatus::parse(&status)? == CertStatus::Revoked {
+                    return Err(StoreError::Conflict("certificate already revoked"));
+                }
+                sqlx::query("UPDATE certificates SET status = 'revoked' WHERE serial = ?")
+                    .bind(&serial)
+                    .execute(&mut *conn)
+                    .await?;
+                let row = sqlx::query(
+                    "INSERT INTO revocations (serial, ca_id, reason, revoked_at) VALUES (?, ?, ?, ?)
+                     RETURNING seq, serial, ca_id, reason, revoked_at",
+                )
+                .bind(&serial)
+                .bind(&ca_id)
+                .bind(i64::from(reason))
+                .bind(&at)
+                .fetch_one(&mut *conn)
+                .await?;
+                revocation_from_row(&row)
+            })
+        })
+        .await
+    }
+
+    async fn revocations_since(
+        &self,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<RevocationRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, serial, ca_id, reason, revoked_at FROM revocations WHERE seq > ?
+             ORDER BY seq LIMIT ?",
+        )
+        .bind(after_seq)
+        .bind(i64::from(limit.min(MAX_REVOCATIONS)))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(revocation_from_row).collect()
+    }
+
+    async fn revocations_for_ca(&self, ca_id: &str) -> Result<Vec<RevocationRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, serial, ca_id, reason, revoked_at FROM revocations WHERE ca_id = ?
+             ORDER BY seq LIMIT ?",
+        )
+        .bind(ca_id)
+        .bind(i64::from(MAX_REVOCATIONS))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(revocation_from_row).collect()
+    }
+
+    async fn next_crl_number(&self, ca_id: &str) -> Result<i64, StoreError> {
+        let ca_id = ca_id.to_owned();
+        self.write_tx(move |conn| {
+            Box::pin(async move {
+                let n: i64 = sqlx::query_scalar(
+                    "INSERT INTO crl_numbers (ca_id, last_number) VALUES (?, 1)
+                     ON CONFLICT(ca_id) DO UPDATE SET last_number = crl_numbers.last_number + 1
+                     RETURNING last_number",
+                )
+                .bind(&ca_id)
+                .fetch_one(&mut *conn)
+                .await?;
+                Ok(n)
+            })
+        })
+        .await
+    }
+
+    async fn put_crl(&self, crl: &CrlRecord) -> Result<bool, StoreError> {
+        let this_update = fmt_time(crl.this_update)?;
+        let next_update = fmt_time(crl.next_update)?;
+        let done = sqlx::query(
+            "INSERT INTO crls (ca_id, number, this_update, next_update, der) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT(ca_id) DO UPDATE SET number = excluded.number,
+               this_update = excluded.this_update, next_update = excluded.next_update,
+               der = excluded.der
+             WHERE excluded.number > crls.number",
+        )
+        .bind(&crl.ca_id)
+        .bind(crl.number)
+        .bind(&this_update)
+        .bind(&next_update)
+        .bind(&crl.der)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn get_crl(&self, ca_id: &str) -> Result<Option<CrlRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT ca_id, number, this_update, next_update, der FROM crls WHERE ca_id = ?",
+        )
+        .bind(ca_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(crl_from_row).transpose()
+    }
+
+    async fn revocation_listener(&self) -> Result<Option<Box<dyn RevocationListener>>, StoreError> {
+        Ok(None)
     }
 }

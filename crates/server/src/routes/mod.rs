@@ -1,4 +1,5 @@
 //! HTTP handlers. Each is thin: extract, call one service method, map the result.
 
 pub mod health;
+pub mod pki;
 pub mod security;
