@@ -4,6 +4,7 @@
 //! Each backend has its own append-only migrations (`migrations/sqlite`, `migrations/postgres`) and
 //! uses runtime queries (no compile-time macros), one module per backend.
 
+pub mod audit;
 mod error;
 pub mod pki;
 mod postgres;
