@@ -1,6 +1,7 @@
 //! pqbank-cli: the client-side commands of the `pqbank` binary (status, crypto; device, transfers,
 //! certificates, audit verification and benchmarks as they land).
 
+pub mod account;
 pub mod crypto;
 
 use std::path::PathBuf;
@@ -25,6 +26,15 @@ pub struct Remote {
 pub enum Command {
     /// Check that a server is alive and ready.
     Status(Remote),
+    /// Account: register, login, whoami, logout.
+    #[command(flatten)]
+    Account(account::AccountCommand),
+    /// This profile's device: enroll (activate an account with a one-time code).
+    Device {
+        /// What to do.
+        #[command(subcommand)]
+        command: account::DeviceCommand,
+    },
     /// Hybrid post-quantum crypto on files: keygen, sign, verify, seal, open, algorithms.
     Crypto {
         /// What to do.
@@ -51,6 +61,8 @@ pub fn run(command: Command) -> ExitCode {
     let result = runtime.block_on(async {
         match command {
             Command::Status(remote) => status(&remote).await,
+            Command::Account(c) => account::run_account(c).await,
+            Command::Device { command } => account::run_device(command).await,
             Command::Crypto { .. } => Err("handled above".to_owned()),
         }
     });

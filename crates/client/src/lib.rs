@@ -1,6 +1,8 @@
 //! pqbank-client: a typed HTTPS client for the pqbank API. TLS 1.3 with X25519MLKEM768 preferred,
 //! trusting an explicit CA (the server's `tls-ca.pem`).
 
+pub mod auth;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +23,9 @@ pub enum ClientError {
     /// Network or HTTP failure.
     #[error("request failed: {0}")]
     Http(#[from] reqwest::Error),
+    /// A local cryptographic or encoding failure.
+    #[error("crypto: {0}")]
+    Crypto(String),
     /// The server answered with a problem document.
     #[error("{status} {code}: {detail}")]
     Problem {

@@ -619,3 +619,67 @@ impl<'a> Reader<'a> {
         Ok(u32::from_be_bytes(self.array()?))
     }
 }
+
+/// Magic of [`lock_bytes`] files (a distinct format from the key ring's own export).
+const BYTES_MAGIC: &[u8; 4] = b"PQLB";
+
+/// Encrypts arbitrary bytes (a client profile, a device key) under a passphrase: the same
+/// construction as [`KeyRing::export_locked`] (Argon2id, AES-256-GCM, header as AAD) with its
+/// own magic.
+///
+/// # Errors
+/// [`CryptoError::InvalidParameter`] for an empty passphrase or parameters out of range;
+/// [`CryptoError::TooLarge`] past [`MAX_RECORD_LEN`].
+pub fn lock_bytes(
+    plaintext: &[u8],
+    passphrase: &[u8],
+    params: Argon2Params,
+    rng: &mut impl CryptoRng,
+) -> Result<Vec<u8>, CryptoError> {
+    if plaintext.len() > MAX_RECORD_LEN {
+        return Err(CryptoError::TooLarge("locked bytes"));
+    }
+    let mut header = Vec::with_capacity(LOCKED_HEADER_LEN);
+    header.extend_from_slice(BYTES_MAGIC);
+    header.push(EXPORT_VERSION);
+    for value in [params.m_cost_kib, params.t_cost, params.p_cost] {
+        header.extend_from_slice(&value.to_be_bytes());
+    }
+    let mut salt = [0u8; SALT_LEN];
+    rng.fill_bytes(&mut salt);
+    let mut nonce = [0u8; NONCE_LEN];
+    rng.fill_bytes(&mut nonce);
+    header.extend_from_slice(&salt);
+    header.extend_from_slice(&nonce);
+    let key = params.derive(passphrase, &salt)?;
+    let ciphertext = seal::aes_gcm_seal(&aes_key_raw(key.as_slice())?, nonce, &header, plaintext)?;
+    header.extend_from_slice(&ciphertext);
+    Ok(header)
+}
+
+/// Decrypts [`lock_bytes`] output.
+///
+/// # Errors
+/// [`CryptoError::DecryptionFailed`] for a wrong passphrase or a modified file;
+/// [`CryptoError::Malformed`] for a bad header.
+pub fn unlock_bytes(bytes: &[u8], passphrase: &[u8]) -> Result<SecretBytes, CryptoError> {
+    let mut r = Reader(bytes);
+    if r.take(4)? != BYTES_MAGIC || r.u8()? != EXPORT_VERSION {
+        return Err(CryptoError::Malformed("not a pqbank locked file"));
+    }
+    let params = Argon2Params {
+        m_cost_kib: r.u32()?,
+        t_cost: r.u32()?,
+        p_cost: r.u32()?,
+    };
+    let salt = r.array::<SALT_LEN>()?;
+    let nonce = r.array::<NONCE_LEN>()?;
+    let (header, ciphertext) = bytes
+        .split_at_checked(LOCKED_HEADER_LEN)
+        .ok_or(CryptoError::Malformed("truncated input"))?;
+    if ciphertext.len() > MAX_RECORD_LEN + 64 {
+        return Err(CryptoError::TooLarge("locked bytes"));
+    }
+    let key = params.derive(passphrase, &salt)?;
+    seal::aes_gcm_open(&aes_key_raw(key.as_slice())?, nonce, header, ciphertext)
+}

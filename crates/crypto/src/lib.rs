@@ -14,11 +14,12 @@ pub mod keyring;
 pub mod registry;
 pub mod seal;
 pub mod secret;
+pub mod session;
 pub mod sig;
 
 pub use error::CryptoError;
 pub use kem::{Ciphertext, DecapsulationKey, EncapsulationKey, KemAlgorithm, SharedSecret};
-pub use keyring::{Argon2Params, EncryptedRecord, KeyRing};
+pub use keyring::{Argon2Params, EncryptedRecord, KeyRing, lock_bytes, unlock_bytes};
 pub use rand_core::CryptoRng;
 pub use registry::{AlgorithmInfo, Kind};
 pub use seal::SealedBox;

@@ -28,6 +28,7 @@ mod serde_str;
 mod text;
 
 pub mod account;
+pub mod auth;
 pub mod currency;
 pub mod id;
 pub mod jcs;

@@ -23,7 +23,8 @@ use crate::metrics::Metrics;
 use crate::middleware::{
     RequestIds, X_REQUEST_ID, problem_layer, sanitize_request_id, security_headers, track_metrics,
 };
-use crate::routes::{health, pki, security};
+use crate::authn::auth_layer;
+use crate::routes::{auth, health, pki, security};
 use crate::web;
 
 /// Shared state of all handlers.
@@ -33,6 +34,8 @@ pub struct AppState {
     pub bank: Bank,
     /// Metrics registry.
     pub metrics: Arc<Metrics>,
+    /// Largest request body (the auth layer buffers bodies to check request MACs).
+    pub max_body_bytes: usize,
 }
 
 /// The OpenAPI document's fixed parts; paths come from the routes.
@@ -41,7 +44,8 @@ pub struct AppState {
     info(title = "pqbank API", description = "Quantum-safe banking: every signature and key exchange is hybrid classical + post-quantum.", license(name = "Apache-2.0")),
     tags((name = "operations", description = "Health, readiness, metrics"),
          (name = "security", description = "Security reports"),
-         (name = "pki", description = "Certificate authority: CA certificates, CRL"))
+         (name = "pki", description = "Certificate authority: CA certificates, CRL"),
+         (name = "identity", description = "Registration, login, sessions, users, devices"))
 )]
 pub struct ApiDoc;
 
@@ -56,6 +60,25 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(pki::crl_der))
         .routes(routes!(pki::crl_pem))
         .routes(routes!(pki::ca_info))
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::activate))
+        .routes(routes!(auth::challenge))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::list_users, auth::create_user))
+        .routes(routes!(auth::onboard_customer))
+        .routes(routes!(auth::get_user))
+        .routes(routes!(auth::set_roles))
+        .routes(routes!(auth::disable_user))
+        .routes(routes!(auth::enable_user))
+        .routes(routes!(auth::reset_user))
+        .routes(routes!(auth::list_devices, auth::add_device))
+        .routes(routes!(auth::remove_device))
+        .routes(routes!(auth::list_sessions))
+        .routes(routes!(auth::revoke_session))
+        .routes(routes!(auth::security_events))
 }
 
 /// The generated OpenAPI 3.1 document.
@@ -69,6 +92,7 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
     let doc_json: Arc<str> = Arc::from(doc.to_json().unwrap_or_else(|_| "{}".to_owned()));
     let entropy = state.bank.entropy().clone();
     let metrics = state.metrics.clone();
+    let api = api.layer(from_fn_with_state(state.clone(), auth_layer));
     api.route("/api/v1/openapi.json", get(move || openapi_json(doc_json.clone())))
         .fallback(web::serve)
         .with_state(state)

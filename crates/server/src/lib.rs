@@ -2,6 +2,7 @@
 //! app, and the `pqbank` binary.
 
 pub mod app;
+pub mod authn;
 pub mod config;
 pub mod keyring;
 pub mod listener;
@@ -50,6 +51,9 @@ pub enum StartError {
     /// The certificate authority could not be loaded or created.
     #[error("certificate authority: {0}")]
     Ca(#[source] pqbank_service::ServiceError),
+    /// The administrator bootstrap failed.
+    #[error("administrator bootstrap: {0}")]
+    Bootstrap(#[source] pqbank_service::ServiceError),
     /// TLS material.
     #[error("TLS: {0}")]
     Tls(#[from] tls::TlsError),
@@ -71,6 +75,7 @@ pub struct Server {
     tls: tls::TlsMaterial,
     state: AppState,
     config: Config,
+    bootstrap_admin_code: Option<String>,
 }
 
 impl Server {
@@ -82,6 +87,7 @@ impl Server {
     ) -> Result<Self, StartError> {
         let bank = open_bank(&config, clock.clone(), entropy.clone()).await?;
         bank.ensure_ca().await.map_err(StartError::Ca)?;
+        let bootstrap_admin_code = bank.ensure_admin().await.map_err(StartError::Bootstrap)?;
         let tls = tls::load_or_create(
             &config.tls,
             &config.data_dir,
@@ -107,9 +113,17 @@ impl Server {
             state: AppState {
                 bank,
                 metrics: Metrics::new(),
+                max_body_bytes: config.limits.max_body_bytes,
             },
             config,
+            bootstrap_admin_code,
         })
+    }
+
+    /// The bootstrap administrator's one-time password when this start created the `admin`
+    /// user (no admin existed). Print it once; it is stored only hashed.
+    pub fn bootstrap_admin_code(&self) -> Option<&str> {
+        self.bootstrap_admin_code.as_deref()
     }
 
     /// The bound address (useful with port 0).

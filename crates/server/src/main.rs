@@ -87,6 +87,15 @@ fn main() -> ExitCode {
             runtime.block_on(async move {
                 match Server::bind(config, Arc::new(SystemClock), Arc::new(OsEntropy)).await {
                     Ok(server) => {
+                        if let Some(code) = server.bootstrap_admin_code() {
+                            // Shown once, on the console only (never logged): the bootstrap
+                            // administrator activates with it and sets a new password.
+                            eprintln!(
+                                "\n  pqbank: created the administrator account `admin`.\n  \
+                                 One-time password (shown only now): {code}\n  \
+                                 Activate it with a device: pqbank device enroll --username admin --activation-code {code}\n"
+                            );
+                        }
                         server.run(shutdown_signal()).await;
                         ExitCode::SUCCESS
                     }

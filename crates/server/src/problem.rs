@@ -154,6 +154,31 @@ impl IntoResponse for ApiError {
                     Problem::new(StatusCode::CONFLICT, "conflict", Some(m))
                 }
                 ServiceError::Certificate(e) => certificate_problem(&e),
+                ServiceError::Unauthorized(f) => Problem::new(
+                    if f.is_forbidden() {
+                        StatusCode::FORBIDDEN
+                    } else {
+                        StatusCode::UNAUTHORIZED
+                    },
+                    f.code(),
+                    Some(auth_detail(f).to_owned()),
+                ),
+                ServiceError::Forbidden(code) => Problem::new(
+                    StatusCode::FORBIDDEN,
+                    code,
+                    Some("You may not do this.".to_owned()),
+                ),
+                ServiceError::Locked { until } => Problem::new(
+                    StatusCode::LOCKED,
+                    "account_locked",
+                    Some(format!(
+                        "Too many failed logins. Try again after {}.",
+                        until
+                            .format(&time::format_description::well_known::Rfc3339)
+                            .unwrap_or_default()
+                    )),
+                ),
+                ServiceError::RateLimited => Problem::for_status(StatusCode::TOO_MANY_REQUESTS),
                 ServiceError::Unavailable(inner) => {
                     tracing::warn!(error = %inner, "database unavailable");
                     Problem::for_status(StatusCode::SERVICE_UNAVAILABLE)
@@ -169,6 +194,26 @@ impl IntoResponse for ApiError {
         let mut response = status.into_response();
         response.extensions_mut().insert(problem);
         response
+    }
+}
+
+fn auth_detail(f: pqbank_service::identity::AuthFailure) -> &'static str {
+    use pqbank_service::identity::AuthFailure as F;
+    match f {
+        F::InvalidCredentials => "Wrong username or password.",
+        F::InvalidChallenge => "The login challenge is unknown or does not match; request a new one.",
+        F::ChallengeExpired => "The login challenge expired; request a new one.",
+        F::ChallengeReused => "The login challenge was already used; request a new one.",
+        F::BadDeviceSignature => "The device signature does not verify.",
+        F::DeviceRevoked => "This device's certificate has been revoked.",
+        F::DeviceNotBound => "This device is not bound to the account.",
+        F::ActivationRequired => "The account must be activated first.",
+        F::AccountDisabled => "The account is disabled.",
+        F::SessionInvalid => "Sign in first.",
+        F::SessionExpired => "The session expired; sign in again.",
+        F::MacRequired => "State-changing requests need a request MAC.",
+        F::MacInvalid => "The request MAC is invalid.",
+        F::MacReplayed => "This request was already received.",
     }
 }
 

@@ -11,7 +11,14 @@ use pqbank_store::testing::{TestDatabase, fresh_database};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use pqbank_client::PqbankClient;
+use pqbank_client::auth::{DeviceKeys, Session};
+use pqbank_crypto::SignatureAlgorithm;
+
 use crate::Server;
+
+/// The password test users get.
+pub const TEST_PASSWORD: &str = "violet staple orbit 42";
 use crate::config::{Config, ServeArgs};
 
 /// A running test server.
@@ -31,6 +38,9 @@ pub struct TestApp {
     pub data_dir: tempfile::TempDir,
     /// The server's use cases, for service-level checks against the running instance.
     pub bank: pqbank_service::Bank,
+    /// The bootstrap administrator's one-time password (when this start created `admin`).
+    pub admin_code: Option<String>,
+    admin_device: tokio::sync::Mutex<Option<DeviceKeys>>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<()>>,
 }
@@ -75,6 +85,7 @@ pub async fn spawn_app_with(opts: TestOptions) -> TestApp {
     let addr = server.local_addr();
     let ca_pem = server.tls_ca_pem().expect("managed TLS").to_owned();
     let bank = server.bank().clone();
+    let admin_code = server.bootstrap_admin_code().map(str::to_owned);
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(server.run(async {
         let _ = rx.await;
@@ -87,6 +98,8 @@ pub async fn spawn_app_with(opts: TestOptions) -> TestApp {
         db,
         data_dir,
         bank,
+        admin_code,
+        admin_device: tokio::sync::Mutex::new(None),
         shutdown: Some(tx),
         handle: Some(handle),
     }
@@ -101,6 +114,70 @@ impl TestApp {
     /// A rustls client configuration trusting this server.
     pub fn tls_config(&self) -> rustls::ClientConfig {
         pqbank_client::tls_config(&self.ca_pem).unwrap()
+    }
+
+    /// A typed API client for this server.
+    pub fn api(&self) -> PqbankClient {
+        PqbankClient::new(&self.base_url, &self.ca_pem).unwrap()
+    }
+
+    /// Registers a customer with a new device and logs in.
+    pub async fn customer(&self, username: &str) -> (DeviceKeys, Session) {
+        let api = self.api();
+        let mut device = DeviceKeys::generate(SignatureAlgorithm::MlDsa65Ed25519).unwrap();
+        api.register(
+            &mut device,
+            username,
+            TEST_PASSWORD,
+            "Test Customer",
+            &format!("{username}@example.com"),
+            "test device",
+        )
+        .await
+        .unwrap();
+        let session = api.login(&device, username, TEST_PASSWORD).await.unwrap();
+        (device, session)
+    }
+
+    /// Logs in as the bootstrap administrator (activating it with its one-time password the
+    /// first time).
+    pub async fn admin(&self) -> Session {
+        let api = self.api();
+        let mut guard = self.admin_device.lock().await;
+        if guard.is_none() {
+            let mut device = DeviceKeys::generate(SignatureAlgorithm::MlDsa65Ed25519).unwrap();
+            let code = self.admin_code.clone().expect("bootstrap admin code");
+            api.activate(&mut device, "admin", &code, TEST_PASSWORD, "admin device")
+                .await
+                .unwrap();
+            *guard = Some(device);
+        }
+        let device = guard.as_ref().unwrap();
+        api.login(device, "admin", TEST_PASSWORD).await.unwrap()
+    }
+
+    /// Creates a user with `roles` (and `branch` for clerk/manager) through the admin API,
+    /// activates them with a new device and logs in.
+    pub async fn staff(&self, username: &str, roles: &[&str], branch: Option<&str>) -> (DeviceKeys, Session) {
+        let api = self.api();
+        let admin = self.admin().await;
+        let body = serde_json::json!({
+            "username": username, "roles": roles, "branch": branch,
+            "legal_name": "Staff Member", "email": format!("{username}@bank.example"),
+        });
+        let resp = api
+            .send(&admin, reqwest::Method::POST, "/api/v1/users", Some(&body))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+        let created: serde_json::Value = resp.json().await.unwrap();
+        let code = created["activation_code"].as_str().unwrap().to_owned();
+        let mut device = DeviceKeys::generate(SignatureAlgorithm::MlDsa65Ed25519).unwrap();
+        api.activate(&mut device, username, &code, TEST_PASSWORD, "staff device")
+            .await
+            .unwrap();
+        let session = api.login(&device, username, TEST_PASSWORD).await.unwrap();
+        (device, session)
     }
 
     /// Stops the server and waits until it has drained and closed the database.

@@ -165,7 +165,7 @@ impl fmt::Debug for PkiState {
     }
 }
 
-fn internal(e: impl std::error::Error + Send + Sync + 'static) -> ServiceError {
+pub(crate) fn internal(e: impl std::error::Error + Send + Sync + 'static) -> ServiceError {
     ServiceError::Internal(Box::new(e))
 }
 
@@ -194,14 +194,14 @@ fn ca_info(id: &str, cert: &Cert) -> Result<CaInfo, ServiceError> {
 }
 
 impl Bank {
-    fn pki_config(&self) -> Result<&CaConfig, ServiceError> {
+    pub(crate) fn pki_config(&self) -> Result<&CaConfig, ServiceError> {
         self.pki
             .config
             .as_ref()
             .ok_or_else(|| ServiceError::Invalid("the CA is not configured".into()))
     }
 
-    fn keyring(&self) -> Result<&KeyRing, ServiceError> {
+    pub(crate) fn keyring(&self) -> Result<&KeyRing, ServiceError> {
         self.pki
             .keyring
             .as_deref()
@@ -209,7 +209,7 @@ impl Bank {
     }
 
     /// A CSPRNG seeded from the injected entropy.
-    fn rng(&self) -> Result<StdRng, ServiceError> {
+    pub(crate) fn rng(&self) -> Result<StdRng, ServiceError> {
         Ok(StdRng::from_seed(
             random_array::<32>(self.entropy.as_ref()).map_err(internal)?,
         ))
@@ -575,6 +575,63 @@ impl Bank {
         )?;
         self.record_issued(&ca, cert, &identity, CertUsage::DeviceSignature, None)
             .await
+    }
+
+    /// Issues a device signature certificate like [`Self::issue_device_signature_cert`] but
+    /// stores nothing: the caller stores the record together with the device binding, in one
+    /// transaction.
+    ///
+    /// # Errors
+    /// As [`Self::issue_device_signature_cert`].
+    pub(crate) fn prepare_device_signature_cert(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        csr: &[u8],
+    ) -> Result<(IssuedCert, CertRecord), ServiceError> {
+        let identity = DeviceIdentity::new(user_id, device_id)?;
+        let csr = parse_csr(csr)?;
+        let ca = self.active_ca()?;
+        let cert = pqbank_pki::issue_device_signature_cert(
+            &ca.authority()?,
+            &csr,
+            &identity,
+            &self.device_params(&ca)?,
+            &mut self.rng()?,
+        )?;
+        let record = self.cert_record(&ca, &cert, &identity, CertUsage::DeviceSignature)?;
+        Ok((
+            IssuedCert {
+                serial: record.serial.clone(),
+                not_after: record.not_after,
+                cert,
+            },
+            record,
+        ))
+    }
+
+    fn cert_record(
+        &self,
+        ca: &IssuingCa,
+        cert: &Cert,
+        identity: &DeviceIdentity,
+        usage: CertUsage,
+    ) -> Result<CertRecord, ServiceError> {
+        Ok(CertRecord {
+            serial: cert.serial()?.to_hex(),
+            ca_id: ca.id.clone(),
+            user_id: identity.user_id.as_str().to_owned(),
+            device_id: identity.device_id.as_str().to_owned(),
+            usage: match usage {
+                CertUsage::DeviceSignature => CertKind::Signature,
+                CertUsage::DeviceKem => CertKind::Kem,
+            },
+            cert_der: cert.der().to_vec(),
+            not_after: cert.not_after()?,
+            status: CertStatus::Valid,
+            superseded_by: None,
+            created_at: self.clock.now(),
+        })
     }
 
     /// Issues a device KEM certificate for a signed KEM certificate request, checked against

@@ -18,6 +18,21 @@ pub enum ServiceError {
     /// A certificate, CSR, CRL or certificate request was refused (the reason is safe to show).
     #[error("certificate error: {0}")]
     Certificate(#[from] PkiError),
+    /// Authentication failed (the reason maps to 401 or 403 and a stable code).
+    #[error("authentication failed: {0}")]
+    Unauthorized(crate::identity::AuthFailure),
+    /// The caller may not do this (stable code).
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// The account is locked after repeated failures.
+    #[error("account locked")]
+    Locked {
+        /// No login before this time.
+        until: time::OffsetDateTime,
+    },
+    /// Too many attempts from this client.
+    #[error("too many requests")]
+    RateLimited,
     /// The database is not reachable right now.
     #[error("service unavailable")]
     Unavailable(#[source] StoreError),

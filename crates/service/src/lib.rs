@@ -2,11 +2,13 @@
 //! store and the pure crates (crypto, pki, domain, audit). Time and randomness are injected
 //! ([`clock::Clock`], [`entropy::Entropy`]) so tests control them.
 
+pub mod authz;
 pub mod ca;
 pub mod clock;
 pub mod entropy;
 mod error;
 mod health;
+pub mod identity;
 
 use std::sync::Arc;
 
@@ -23,6 +25,7 @@ pub struct Bank {
     clock: Arc<dyn clock::Clock>,
     entropy: Arc<dyn entropy::Entropy>,
     pki: Arc<ca::PkiState>,
+    identity: Arc<identity::IdentityState>,
 }
 
 impl Bank {
@@ -37,6 +40,7 @@ impl Bank {
             clock,
             entropy,
             pki: Arc::new(ca::PkiState::new(None, None)),
+            identity: Arc::new(identity::IdentityState::default()),
         }
     }
 
@@ -46,6 +50,22 @@ impl Bank {
     pub fn with_ca(mut self, keyring: Arc<KeyRing>, config: ca::CaConfig) -> Self {
         self.pki = Arc::new(ca::PkiState::new(Some(keyring), Some(config)));
         self
+    }
+
+    /// Replaces the identity security settings (lockout, session timeouts, ...). Call before
+    /// cloning.
+    #[must_use]
+    pub fn with_identity_config(mut self, config: identity::IdentityConfig) -> Self {
+        self.identity = Arc::new(identity::IdentityState {
+            config,
+            login_limiter: identity::RateLimiter::default(),
+        });
+        self
+    }
+
+    /// The identity settings in force.
+    pub fn identity_config(&self) -> &identity::IdentityConfig {
+        &self.identity.config
     }
 
     /// The store (for the server's metrics and shutdown).

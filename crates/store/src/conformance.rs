@@ -12,6 +12,11 @@ use crate::{
     StoreError,
 };
 
+pub use crate::conformance_identity::{
+    identity_challenges_single_use, identity_security_events, identity_sessions,
+    identity_users_and_devices,
+};
+
 const T0: OffsetDateTime = datetime!(2026-11-29 10:00:00 UTC);
 const T_ROOT: OffsetDateTime = datetime!(2026-11-29 09:00:00 UTC);
 const T1: OffsetDateTime = datetime!(2026-11-29 10:05:00 UTC);
@@ -283,7 +288,8 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@each $make;
             ping_and_pool, settings_roundtrip, settings_optimistic_concurrency, settings_limits,
             settings_list_ordered_and_bounded, settings_concurrent_writers, pki_ca_records,
-            pki_certificates_and_revocations, pki_crl_numbers);
+            pki_certificates_and_revocations, pki_crl_numbers, identity_users_and_devices,
+            identity_challenges_single_use, identity_sessions, identity_security_events);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(

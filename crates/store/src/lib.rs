@@ -6,13 +6,18 @@
 
 pub mod audit;
 mod error;
+pub mod identity;
 pub mod pki;
 mod postgres;
+mod postgres_identity;
 mod sqlite;
+mod sqlite_identity;
 mod url;
 
 #[cfg(feature = "testing")]
 pub mod conformance;
+#[cfg(feature = "testing")]
+mod conformance_identity;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -24,6 +29,10 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 pub use error::StoreError;
+pub use identity::{
+    ChallengeRecord, DeviceRecord, DeviceStatus, IdentityStore, NewDevice, SecurityEventRecord,
+    SessionRecord, UserRecord, UserStatus,
+};
 pub use pki::{
     CaKind, CaRecord, CertKind, CertRecord, CertStatus, CrlRecord, MAX_REVOCATIONS, PkiStore,
     RevocationListener, RevocationRecord,
@@ -124,7 +133,7 @@ pub trait SettingsStore {
 
 /// The whole storage interface. One implementation per database.
 #[async_trait]
-pub trait Store: SettingsStore + PkiStore + Send + Sync + Debug + 'static {
+pub trait Store: SettingsStore + PkiStore + IdentityStore + Send + Sync + Debug + 'static {
     /// Which database this is.
     fn backend(&self) -> Backend;
     /// Checks that the database answers.

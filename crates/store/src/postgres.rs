@@ -164,7 +164,7 @@ fn revocation_channel(schema: &str) -> String {
 
 const CA_COLUMNS: &str =
     "id, kind, parent_id, algorithm, cert_der, key_encrypted, not_after, active, created_at";
-const CERT_COLUMNS: &str = "serial, ca_id, user_id, device_id, usage, cert_der, not_after, status, superseded_by, created_at";
+pub(crate) const CERT_COLUMNS: &str = "serial, ca_id, user_id, device_id, usage, cert_der, not_after, status, superseded_by, created_at";
 const REVOCATION_COLUMNS: &str = "seq, serial, ca_id, reason, revoked_at";
 
 fn ca_from_row(row: &sqlx::postgres::PgRow) -> Result<CaRecord, StoreError> {
@@ -207,7 +207,7 @@ fn revocation_from_row(row: &sqlx::postgres::PgRow) -> Result<RevocationRecord, 
     })
 }
 
-fn unique_conflict(e: sqlx::Error, what: &'static str) -> StoreError {
+pub(crate) fn unique_conflict(e: sqlx::Error, what: &'static str) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
         _ => StoreError::Database(e),

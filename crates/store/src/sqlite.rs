@@ -54,12 +54,12 @@ impl SqliteStore {
     }
 }
 
-fn fmt_time(t: OffsetDateTime) -> Result<String, StoreError> {
+pub(crate) fn fmt_time(t: OffsetDateTime) -> Result<String, StoreError> {
     t.format(&Rfc3339)
         .map_err(|_| StoreError::Invalid("timestamp out of range"))
 }
 
-fn parse_time(s: &str) -> Result<OffsetDateTime, StoreError> {
+pub(crate) fn parse_time(s: &str) -> Result<OffsetDateTime, StoreError> {
     OffsetDateTime::parse(s, &Rfc3339).map_err(|_| StoreError::Corrupt("timestamp"))
 }
 
@@ -167,12 +167,12 @@ impl Store for SqliteStore {
     }
 }
 
-type TxFuture<'c, T> =
+pub(crate) type TxFuture<'c, T> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, StoreError>> + Send + 'c>>;
 
 impl SqliteStore {
     /// Runs `f` inside `BEGIN IMMEDIATE` ... `COMMIT`, rolling back on error.
-    async fn write_tx<T>(
+    pub(crate) async fn write_tx<T>(
         &self,
         f: impl for<'c> FnOnce(&'c mut sqlx::SqliteConnection) -> TxFuture<'c, T>,
     ) -> Result<T, StoreError> {
@@ -194,7 +194,7 @@ impl SqliteStore {
 
 const CA_COLUMNS: &str =
     "id, kind, parent_id, algorithm, cert_der, key_encrypted, not_after, active, created_at";
-const CERT_COLUMNS: &str = "serial, ca_id, user_id, device_id, usage, cert_der, not_after, status, superseded_by, created_at";
+pub(crate) const CERT_COLUMNS: &str = "serial, ca_id, user_id, device_id, usage, cert_der, not_after, status, superseded_by, created_at";
 
 fn ca_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<CaRecord, StoreError> {
     Ok(CaRecord {
@@ -246,7 +246,7 @@ fn crl_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<CrlRecord, StoreError> 
     })
 }
 
-fn unique_conflict(e: sqlx::Error, what: &'static str) -> StoreError {
+pub(crate) fn unique_conflict(e: sqlx::Error, what: &'static str) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
         _ => StoreError::Database(e),

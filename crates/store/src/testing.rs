@@ -84,3 +84,65 @@ async fn fresh_postgres(base: &str) -> Result<TestDatabase, StoreError> {
         _dir: None,
     })
 }
+
+impl TestDatabase {
+    /// Every value of every table in the database, as raw bytes (text and binary columns as
+    /// stored), concatenated: tests search it for data that must never be stored in clear.
+    pub async fn dump_all_bytes(&self) -> Result<Vec<u8>, StoreError> {
+        use sqlx::Row;
+        let mut out = Vec::new();
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await?;
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                )
+                .fetch_all(&mut conn)
+                .await?;
+                for t in tables {
+                    let rows = sqlx::query(&format!("SELECT * FROM \"{t}\""))
+                        .fetch_all(&mut conn)
+                        .await?;
+                    for row in rows {
+                        for i in 0..row.columns().len() {
+                            if let Ok(Some(v)) = row.try_get_unchecked::<Option<Vec<u8>>, _>(i) {
+                                out.extend_from_slice(&v);
+                                out.push(0);
+                            }
+                        }
+                    }
+                }
+            }
+            DatabaseUrl::Postgres(_) => {
+                let mut conn = sqlx::PgConnection::connect(&self.url_string).await?;
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables \
+                     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+                )
+                .fetch_all(&mut conn)
+                .await?;
+                for t in tables {
+                    // Text form of every column, plus bytea as raw bytes.
+                    let rows = sqlx::query(&format!("SELECT * FROM \"{t}\""))
+                        .fetch_all(&mut conn)
+                        .await?;
+                    for row in rows {
+                        for i in 0..row.columns().len() {
+                            if let Ok(Some(v)) = row.try_get_unchecked::<Option<Vec<u8>>, _>(i) {
+                                out.extend_from_slice(&v);
+                                out.push(0);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Self::dump_all_bytes`] as (lossy) text.
+    pub async fn dump_all_text(&self) -> Result<String, StoreError> {
+        Ok(String::from_utf8_lossy(&self.dump_all_bytes().await?).into_owned())
+    }
+}
