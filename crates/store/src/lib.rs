@@ -14,6 +14,8 @@ mod url;
 #[cfg(feature = "testing")]
 pub mod conformance;
 #[cfg(feature = "testing")]
+pub mod conformance_audit;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 use std::fmt::Debug;
@@ -23,6 +25,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+pub use audit::{
+    AuditEntry, AuditFilter, AuditKeyRecord, AuditStore, CheckpointRecord, MAX_AUDIT_APPEND,
+    MAX_AUDIT_NODES, MAX_AUDIT_PAGE, audit_consistency_proof, audit_inclusion_proof, audit_root,
+};
 pub use error::StoreError;
 pub use pki::{
     CaKind, CaRecord, CertKind, CertRecord, CertStatus, CrlRecord, MAX_REVOCATIONS, PkiStore,
@@ -124,7 +130,7 @@ pub trait SettingsStore {
 
 /// The whole storage interface. One implementation per database.
 #[async_trait]
-pub trait Store: SettingsStore + PkiStore + Send + Sync + Debug + 'static {
+pub trait Store: SettingsStore + PkiStore + AuditStore + Send + Sync + Debug + 'static {
     /// Which database this is.
     fn backend(&self) -> Backend;
     /// Checks that the database answers.
