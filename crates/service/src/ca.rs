@@ -201,7 +201,7 @@ impl Bank {
             .ok_or_else(|| ServiceError::Invalid("the CA is not configured".into()))
     }
 
-    fn keyring(&self) -> Result<&KeyRing, ServiceError> {
+    pub(crate) fn keyring(&self) -> Result<&KeyRing, ServiceError> {
         self.pki
             .keyring
             .as_deref()
@@ -209,7 +209,7 @@ impl Bank {
     }
 
     /// A CSPRNG seeded from the injected entropy.
-    fn rng(&self) -> Result<StdRng, ServiceError> {
+    pub(crate) fn rng(&self) -> Result<StdRng, ServiceError> {
         Ok(StdRng::from_seed(
             random_array::<32>(self.entropy.as_ref()).map_err(internal)?,
         ))
@@ -423,6 +423,28 @@ impl Bank {
         tracing::info!(issuing = %id, "rotated the issuing CA");
         self.load_ca().await?;
         self.ca_summary()
+    }
+
+    /// Issues the audit log signing certificate for `key` with the active issuing CA, valid
+    /// for `days` (cut to the CA's end); returns it with the CA chain (see [`crate::audit`]).
+    pub(crate) fn issue_audit_cert(
+        &self,
+        key: &pqbank_crypto::sig::VerifyingKey,
+        days: i64,
+    ) -> Result<(Cert, CaChain), ServiceError> {
+        let ca = self.active_ca()?;
+        let config = self.pki_config()?;
+        let now = self.clock.now();
+        let end = (now + Duration::days(days)).min(ca.chain.issuing().not_after()?);
+        let cert = pqbank_pki::issue_audit_signer_cert(
+            &ca.authority()?,
+            key,
+            &config.bank_name,
+            ValidityPeriod::new(now, end)?,
+            &self.new_serial()?,
+            &mut self.rng()?,
+        )?;
+        Ok((cert, ca.chain.clone()))
     }
 
     /// The root and active issuing CA.

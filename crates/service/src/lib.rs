@@ -2,6 +2,7 @@
 //! store and the pure crates (crypto, pki, domain, audit). Time and randomness are injected
 //! ([`clock::Clock`], [`entropy::Entropy`]) so tests control them.
 
+pub mod audit;
 pub mod ca;
 pub mod clock;
 pub mod entropy;
@@ -23,6 +24,7 @@ pub struct Bank {
     clock: Arc<dyn clock::Clock>,
     entropy: Arc<dyn entropy::Entropy>,
     pki: Arc<ca::PkiState>,
+    audit: Arc<audit::AuditState>,
 }
 
 impl Bank {
@@ -37,6 +39,7 @@ impl Bank {
             clock,
             entropy,
             pki: Arc::new(ca::PkiState::new(None, None)),
+            audit: Arc::new(audit::AuditState::new(audit::AuditConfig::default())),
         }
     }
 
@@ -45,6 +48,13 @@ impl Bank {
     #[must_use]
     pub fn with_ca(mut self, keyring: Arc<KeyRing>, config: ca::CaConfig) -> Self {
         self.pki = Arc::new(ca::PkiState::new(Some(keyring), Some(config)));
+        self
+    }
+
+    /// Sets the audit log configuration (origin, checkpoint policy). Call before cloning.
+    #[must_use]
+    pub fn with_audit(mut self, config: audit::AuditConfig) -> Self {
+        self.audit = Arc::new(audit::AuditState::new(config));
         self
     }
 
