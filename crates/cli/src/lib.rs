@@ -1,6 +1,7 @@
 //! pqbank-cli: the client-side commands of the `pqbank` binary (status, crypto; device, transfers,
 //! certificates, audit verification and benchmarks as they land).
 
+pub mod audit;
 pub mod crypto;
 
 use std::path::PathBuf;
