@@ -219,3 +219,66 @@ async fn export_then_verify_and_tampering_is_named() {
     });
     assert!(err.contains("does not verify"), "{err}");
 }
+
+/// Export and verify timing on a large log (ignored by default; `AUDIT_BENCH_EVENTS` sets the
+/// size, default 100000):
+/// `cargo test -p pqbank-server --test audit_cli -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark"]
+#[allow(clippy::print_stdout, clippy::disallowed_methods)]
+async fn verify_large_log_timing() {
+    let total: u64 = std::env::var("AUDIT_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let db = fresh_database().await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let args = ServeArgs {
+        data_dir: Some(data.path().to_owned()),
+        database_url: Some(db.url_string.clone()),
+        ..ServeArgs::default()
+    };
+    let config = Config::resolve(&args).unwrap();
+    let bank = pqbank_server::open_bank(&config, Arc::new(SystemClock), Arc::new(OsEntropy))
+        .await
+        .unwrap();
+    bank.ensure_ca().await.unwrap();
+    let mut n = 0;
+    while n < total {
+        let end = (n + 1000).min(total);
+        bank.store()
+            .append_audit((n..end).map(event).collect())
+            .await
+            .unwrap();
+        n = end;
+        if n % 10_000 == 0 {
+            bank.create_checkpoint().await.unwrap();
+        }
+    }
+    bank.store().close().await;
+    let out_root = tempfile::tempdir().unwrap();
+    let export = out_root.path().join("export");
+    let t = std::time::Instant::now();
+    let out = pqbank(&[
+        "audit".as_ref(),
+        "export".as_ref(),
+        "--out".as_ref(),
+        export.as_os_str(),
+        "--data-dir".as_ref(),
+        data.path().as_os_str(),
+        "--database-url".as_ref(),
+        db.url_string.as_ref(),
+        "--log".as_ref(),
+        "warn".as_ref(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    println!("export of {total} events: {:.2?}", t.elapsed());
+    let t = std::time::Instant::now();
+    let out = verify(&export);
+    assert!(out.status.success(), "{}", text(&out));
+    println!(
+        "verify (process): {:.2?}\n{}",
+        t.elapsed(),
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
