@@ -61,6 +61,7 @@ fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to.join("checkpoints")).unwrap();
     for entry in walk(from) {
         let rel = entry.strip_prefix(from).unwrap();
+        std::fs::create_dir_all(to.join(rel).parent().unwrap()).unwrap();
         std::fs::copy(&entry, to.join(rel)).unwrap();
     }
 }
@@ -103,8 +104,35 @@ async fn export_then_verify_and_tampering_is_named() {
         .await
         .unwrap();
     bank.ensure_ca().await.unwrap();
+    // A device that signs a payload carried by entry 5.
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_seed([5; 32]);
+    let device_key = pqbank_crypto::sig::SigningKey::generate(
+        pqbank_crypto::sig::SignatureAlgorithm::MlDsa65Ed25519,
+        &mut rng,
+    )
+    .unwrap();
+    let csr = pqbank_pki::build_csr(&device_key, "CN=phone", &mut rng).unwrap();
+    let issued = bank
+        .issue_device_signature_cert("alice", "phone-1", csr.der())
+        .await
+        .unwrap();
+    let payload = br#"{"amount":"100","type":"pqbank.transfer.v1"}"#.to_vec();
+    let payload_hash = pqbank_audit::hash::sha256_bytes(&payload);
     for n in 0..30 {
-        bank.record(event(n)).await.unwrap();
+        let mut e = event(n);
+        if n == 5 {
+            e.signed = Some(pqbank_audit::SignedPayload {
+                payload_sha256: payload_hash,
+                signature: device_key
+                    .sign(&payload, b"", &mut rng)
+                    .unwrap()
+                    .as_bytes()
+                    .to_vec(),
+                algorithm: Token::new(device_key.algorithm().id()).unwrap(),
+                cert_serial: Token::new(issued.serial.clone()).unwrap(),
+            });
+        }
+        bank.record(e).await.unwrap();
     }
     bank.create_checkpoint().await.unwrap();
     for n in 30..60 {
@@ -126,6 +154,24 @@ async fn export_then_verify_and_tampering_is_named() {
     ]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("exported 60 entries and 2 checkpoints"));
+    let device_pem = std::fs::read_to_string(export.join("device-certs.pem")).unwrap();
+    assert_eq!(device_pem.matches("BEGIN CERTIFICATE").count(), 1);
+
+    // Without the signed payload the client signature cannot be re-verified: refused.
+    let out = verify(&export);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("first bad entry 5"),
+        "{}",
+        text(&out)
+    );
+    // The payload store of the signed action supplies it (transfers: not built yet).
+    std::fs::create_dir_all(export.join("payloads")).unwrap();
+    std::fs::write(
+        export.join("payloads").join(payload_hash.to_hex()),
+        &payload,
+    )
+    .unwrap();
 
     let out = verify(&export);
     assert!(out.status.success(), "{}", text(&out));
@@ -210,6 +256,16 @@ async fn export_then_verify_and_tampering_is_named() {
         });
     });
     assert!(err.contains("first bad entry 59"), "{err}");
+
+    // A signed payload altered: the client signature of entry 5 no longer verifies.
+    let err = case("payload", &|d| {
+        let path = walk(&d.join("payloads")).into_iter().next().unwrap();
+        std::fs::write(&path, br#"{"amount":"900","type":"pqbank.transfer.v1"}"#).unwrap();
+    });
+    assert!(
+        err.contains("first bad entry 5") && err.contains("client signature"),
+        "{err}"
+    );
 
     // A checkpoint whose size was edited: its signature no longer verifies.
     let err = case("forged-checkpoint", &|d| {

@@ -46,6 +46,8 @@ pub const AUDIT_KEY_ALGORITHM: SignatureAlgorithm = SignatureAlgorithm::MlDsa65E
 pub const AUDIT_CERT_DAYS: i64 = 2 * 365;
 /// Application context of checkpoint signatures (empty: the note text is the message).
 pub const CHECKPOINT_SIGNATURE_CONTEXT: &[u8] = b"";
+/// Most device certificates one export writes.
+pub const MAX_EXPORTED_DEVICE_CERTS: usize = 100_000;
 /// Version of the export directory layout.
 pub const EXPORT_FORMAT: &str = "pqbank-audit-export-v1";
 
@@ -679,6 +681,9 @@ impl Bank {
     /// - `checkpoints/<size>.note`: every signed checkpoint up to the exported size;
     /// - `audit-cert.pem`: the audit signing certificates (active last);
     /// - `ca-certs.pem`: every CA certificate (roots and issuing CAs);
+    /// - `device-certs.pem`: the device certificates of client signatures carried by entries;
+    /// - `payloads/<sha256 hex>`: the signed payloads, which the stores of the signed actions
+    ///   (transfers, approvals) must supply; not written yet (no such store exists yet);
     /// - `manifest.json`: format, origin, size, root, export time.
     ///
     /// # Errors
@@ -716,6 +721,7 @@ impl Bank {
                 .map_err(|e| io_error(&hashes_path, e))?,
         );
         let mut frontier = pqbank_audit::Frontier::new();
+        let mut signer_serials = std::collections::BTreeSet::new();
         let mut start = 0;
         while start < size {
             let end = start.saturating_add(MAX_AUDIT_PAGE).min(size);
@@ -726,6 +732,15 @@ impl Bank {
                 )));
             }
             for entry in page {
+                // `"signed":{` can only occur as the member name in canonical JSON (quotes in
+                // strings are escaped), so only those entries are parsed.
+                if entry.leaf.windows(10).any(|w| w == b"\"signed\":{")
+                    && let Ok(event) = AuditEvent::from_leaf_bytes(&entry.leaf)
+                    && let Some(signed) = event.signed
+                    && signer_serials.len() < MAX_EXPORTED_DEVICE_CERTS
+                {
+                    signer_serials.insert(signed.cert_serial.as_str().to_owned());
+                }
                 entries_out
                     .write_all(&entry.leaf)
                     .await
@@ -785,7 +800,18 @@ impl Bank {
         for ca in self.store.list_cas().await? {
             ca_pem.push_str(&Cert::from_der(&ca.cert_der)?.to_pem()?);
         }
-        for (name, text) in [("audit-cert.pem", audit_pem), ("ca-certs.pem", ca_pem)] {
+        // The device certificates that signed payloads carried by entries.
+        let mut device_pem = String::new();
+        for serial in &signer_serials {
+            if let Some(cert) = self.store.get_certificate(serial).await? {
+                device_pem.push_str(&Cert::from_der(&cert.cert_der)?.to_pem()?);
+            }
+        }
+        for (name, text) in [
+            ("audit-cert.pem", audit_pem),
+            ("ca-certs.pem", ca_pem),
+            ("device-certs.pem", device_pem),
+        ] {
             let path = dir.join(name);
             tokio::fs::write(&path, text)
                 .await
