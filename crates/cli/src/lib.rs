@@ -2,6 +2,7 @@
 //! certificates, audit verification and benchmarks as they land).
 
 pub mod account;
+pub mod audit;
 pub mod crypto;
 
 use std::path::PathBuf;

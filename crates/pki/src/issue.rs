@@ -150,3 +150,38 @@ fn issue_device(
         rng,
     )
 }
+
+/// Issues the audit log signing certificate (`O=<bank>, CN=<bank> audit log`, keyUsage
+/// digitalSignature, no extendedKeyUsage, SAN `urn:pqbank:audit`) for `public_key`, which must
+/// use one of [`crate::CERT_SIGNATURE_ALGORITHMS`].
+///
+/// # Errors
+/// [`PkiError::UnsupportedAlgorithm`] for a classical key, [`PkiError::InvalidParameter`] if the
+/// validity outlasts the CA certificate, [`PkiError::Internal`] if signing fails.
+pub fn issue_audit_signer_cert(
+    ca: &CertificateAuthority<'_>,
+    public_key: &pqbank_crypto::sig::VerifyingKey,
+    bank_name: &BankName,
+    validity: ValidityPeriod,
+    serial: &Serial,
+    rng: &mut (impl CryptoRng + ?Sized),
+) -> Result<Cert, PkiError> {
+    crate::alg::check_cert_algorithm(public_key.algorithm())?;
+    let ca_cert = ca.certificate();
+    if validity.not_after() > ca_cert.not_after()?
+        || validity.not_before() < ca_cert.not_before()?
+    {
+        return Err(PkiError::InvalidParameter(
+            "audit certificate validity must lie within the CA's",
+        ));
+    }
+    let cn = format!("{} audit log", bank_name.as_str());
+    ca.issue(
+        crate::profile::org_cn_subject(bank_name, &cn)?,
+        Kind::AuditSigner,
+        &public_key.to_spki_der()?,
+        validity,
+        serial,
+        rng,
+    )
+}

@@ -95,13 +95,15 @@ pub use ids::{
 };
 pub use inspect::{inspect, inspect_cert, inspect_crl, inspect_csr};
 pub use issue::{
-    DeviceCertParams, RenewalKey, issue_device_kem_cert, issue_device_signature_cert,
-    renew_device_cert,
+    DeviceCertParams, RenewalKey, issue_audit_signer_cert, issue_device_kem_cert,
+    issue_device_signature_cert, renew_device_cert,
 };
 pub use kem_request::{
     KEM_REQUEST_CONTEXT, KEM_REQUEST_NONCE_LEN, KemCertRequest, MAX_CLOCK_SKEW,
     MAX_KEM_REQUEST_LEN, MAX_KEM_SPKI_LEN, SignedKemCertRequest, VerifiedKemCertRequest,
 };
-pub use profile::{CertUsage, MAX_SUBJECT_LEN};
-pub use validate::{CaChain, CertPublicKey, Revocation, ValidatedCert, validate_end_entity};
+pub use profile::{AUDIT_SIGNER_URN, CertUsage, MAX_SUBJECT_LEN};
+pub use validate::{
+    CaChain, CertPublicKey, Revocation, ValidatedCert, validate_audit_signer, validate_end_entity,
+};
 pub use validity::ValidityPeriod;

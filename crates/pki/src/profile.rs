@@ -11,6 +11,10 @@
 //! | authorityKeyIdentifier | = SKI | root's SKI | issuer's SKI | issuer's SKI |
 //! | cRLDistributionPoints | - | - | URI | URI |
 //!
+//! The audit signer (the key that signs audit log checkpoints) is an end entity with
+//! basicConstraints not CA, keyUsage digitalSignature (critical), no extendedKeyUsage (so it can
+//! never authenticate as a client) and the SAN URI `urn:pqbank:audit`.
+//!
 //! Key identifiers are RFC 5280 method 1 (SHA-1 of the subjectPublicKey bits, as x509-cert
 //! computes them); the AKI copies the issuer certificate's SKI.
 
@@ -73,7 +77,11 @@ pub(crate) enum Kind {
         identity: DeviceIdentity,
         crl_uri: CrlUri,
     },
+    AuditSigner,
 }
+
+/// The SAN URI of the audit log signing certificate.
+pub const AUDIT_SIGNER_URN: &str = "urn:pqbank:audit";
 
 /// Names and extensions of one certificate.
 pub(crate) struct Profile {
@@ -129,6 +137,20 @@ impl BuilderProfile for Profile {
                     uri_name(&identity.user_urn())?,
                     uri_name(&identity.device_urn())?,
                 ]);
+                push(&mut exts, subject, &san)?;
+            }
+            Kind::AuditSigner => {
+                let not_ca = BasicConstraints {
+                    ca: false,
+                    path_len_constraint: None,
+                };
+                push(&mut exts, subject, &not_ca)?;
+                push(
+                    &mut exts,
+                    subject,
+                    &KeyUsage(KeyUsages::DigitalSignature.into()),
+                )?;
+                let san = SubjectAltName(vec![uri_name(AUDIT_SIGNER_URN)?]);
                 push(&mut exts, subject, &san)?;
             }
         }
@@ -195,10 +217,15 @@ pub(crate) fn parse_subject(subject: &str) -> Result<Name, PkiError> {
 
 /// `O=<bank>, CN=<device id>` (DER order: organization first), both UTF8String.
 pub(crate) fn device_subject(bank: &BankName, identity: &DeviceIdentity) -> Result<Name, PkiError> {
+    org_cn_subject(bank, identity.device_id.as_str())
+}
+
+/// `O=<bank>, CN=<cn>` (DER order: organization first), both UTF8String.
+pub(crate) fn org_cn_subject(bank: &BankName, cn: &str) -> Result<Name, PkiError> {
     let mut rdns = RdnSequence::default();
     for (oid, value) in [
         (ID_AT_ORGANIZATION_NAME, bank.as_str()),
-        (ID_AT_COMMON_NAME, identity.device_id.as_str()),
+        (ID_AT_COMMON_NAME, cn),
     ] {
         let mut rdn = RelativeDistinguishedName::default();
         rdn.insert(AttributeTypeAndValue {

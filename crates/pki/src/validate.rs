@@ -407,3 +407,58 @@ fn map_webpki(err: webpki::Error) -> PkiError {
         other => PkiError::InvalidPath(format!("{other:?}").chars().take(120).collect()),
     }
 }
+
+/// Validates the audit log signing certificate (DER) at `time` against `chain` (signatures,
+/// validity of the whole path, not a CA), and checks its profile: keyUsage digitalSignature, no
+/// extendedKeyUsage, SAN `urn:pqbank:audit`, a post-quantum signature key. Revocation is not
+/// checked here (an offline verifier has no CRL; the caller may check the serial). Returns the
+/// certified key.
+///
+/// # Errors
+/// As [`validate_end_entity`]; [`PkiError::WrongUsage`] for another profile.
+pub fn validate_audit_signer(
+    cert_der: &[u8],
+    chain: &CaChain,
+    time: OffsetDateTime,
+) -> Result<VerifyingKey, PkiError> {
+    let cert = Cert::from_der(cert_der)?;
+    check_root_validity(chain.root(), time)?;
+    let der = CertificateDer::from(cert.der());
+    let ee = EndEntityCert::try_from(&der).map_err(map_webpki)?;
+    ee.verify_for_usage(
+        WEBPKI_ALGORITHMS,
+        &chain.anchors,
+        &chain.intermediates,
+        to_unix_time(time)?,
+        // "clientAuth if an EKU is present": CA certificates carry none; the audit certificate
+        // must carry none either (checked below).
+        KeyUsage::client_auth(),
+        None,
+        None,
+    )
+    .map_err(map_webpki)?;
+    let key_usage = cert
+        .key_usage()?
+        .ok_or(PkiError::WrongUsage("keyUsage extension missing"))?;
+    if !key_usage
+        .0
+        .contains(x509_cert::ext::pkix::KeyUsages::DigitalSignature)
+    {
+        return Err(PkiError::WrongUsage("keyUsage lacks digitalSignature"));
+    }
+    if cert.extension::<ExtendedKeyUsage>()?.is_some() {
+        return Err(PkiError::WrongUsage(
+            "an audit signing certificate has no extendedKeyUsage",
+        ));
+    }
+    if !cert
+        .san_uris()?
+        .iter()
+        .any(|uri| uri == crate::profile::AUDIT_SIGNER_URN)
+    {
+        return Err(PkiError::WrongUsage("not an audit signing certificate"));
+    }
+    let key = VerifyingKey::from_spki_der(&cert.spki_der()?)?;
+    check_cert_algorithm(key.algorithm())?;
+    Ok(key)
+}

@@ -87,6 +87,7 @@ impl Server {
     ) -> Result<Self, StartError> {
         let bank = open_bank(&config, clock.clone(), entropy.clone()).await?;
         bank.ensure_ca().await.map_err(StartError::Ca)?;
+        bank.ensure_audit_key().await.map_err(StartError::Ca)?;
         let bootstrap_admin_code = bank.ensure_admin().await.map_err(StartError::Bootstrap)?;
         let tls = tls::load_or_create(
             &config.tls,
@@ -153,6 +154,15 @@ impl Server {
                 })
                 .await;
         });
+        let (stop_audit, audit_stopped) = tokio::sync::oneshot::channel::<()>();
+        let audit_bank = self.state.bank.clone();
+        let audit = tokio::spawn(async move {
+            audit_bank
+                .run_audit_checkpoints(async {
+                    let _ = audit_stopped.await;
+                })
+                .await;
+        });
         let router = app::router(self.state.clone(), &self.config.limits);
         tracing::info!(url = %listener::https_url(self.local_addr), "pqbank is serving");
         listener::serve(
@@ -165,6 +175,10 @@ impl Server {
         )
         .await;
         let _ = stop_sync.send(());
+        let _ = stop_audit.send(());
+        if let Err(e) = audit.await {
+            tracing::error!(error = %e, "audit checkpoint task failed");
+        }
         if let Err(e) = sync.await {
             tracing::error!(error = %e, "revocation sync task failed");
         }
@@ -202,5 +216,11 @@ pub async fn open_bank(
         &format!("https://{}/pki/crl.der", config.listen),
     )
     .map_err(StartError::Ca)?;
-    Ok(Bank::new(store, clock, entropy).with_ca(Arc::new(ring), ca_config))
+    let audit_config = pqbank_service::audit::AuditConfig::new(
+        &pqbank_service::audit::AuditConfig::origin_for(&config.bank_name),
+    )
+    .unwrap_or_default();
+    Ok(Bank::new(store, clock, entropy)
+        .with_ca(Arc::new(ring), ca_config)
+        .with_audit(audit_config))
 }

@@ -28,8 +28,28 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// The audit log: export (operator, on the server) and offline verification.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     #[command(flatten)]
     Client(pqbank_cli::Command),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Export the audit log for offline verification (opens the bank's database and key ring;
+    /// signs a checkpoint covering the whole log first).
+    Export {
+        /// Directory to write (created; must be empty).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[command(flatten)]
+        serve: Box<ServeArgs>,
+    },
+    #[command(flatten)]
+    Offline(pqbank_cli::audit::AuditCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,6 +127,68 @@ fn main() -> ExitCode {
                 }
             })
         }
+        Command::Audit { command } => match command {
+            AuditCommand::Export { out, serve } => audit_export(&serve, &out),
+            AuditCommand::Offline(command) => match pqbank_cli::audit::run(command) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("pqbank: {e}");
+                    ExitCode::FAILURE
+                }
+            },
+        },
         Command::Client(command) => pqbank_cli::run(command),
     }
+}
+
+/// `pqbank audit export --out DIR`: opens the bank like `serve` and writes the export.
+#[allow(clippy::print_stdout)] // a CLI prints its results
+fn audit_export(args: &ServeArgs, out: &std::path::Path) -> ExitCode {
+    let config = match Config::resolve(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("pqbank: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("pqbank: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let result = async {
+            let bank =
+                pqbank_server::open_bank(&config, Arc::new(SystemClock), Arc::new(OsEntropy))
+                    .await
+                    .map_err(|e| e.to_string())?;
+            bank.ensure_ca().await.map_err(|e| e.to_string())?;
+            let summary = bank.export_audit(out).await.map_err(|e| e.to_string());
+            bank.store().close().await;
+            summary
+        }
+        .await;
+        match result {
+            Ok(s) => {
+                println!(
+                    "exported {} entries and {} checkpoints to {} (root {})",
+                    s.entries,
+                    s.checkpoints,
+                    out.display(),
+                    s.root
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("pqbank: audit export failed: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
 }

@@ -425,6 +425,28 @@ impl Bank {
         self.ca_summary()
     }
 
+    /// Issues the audit log signing certificate for `key` with the active issuing CA, valid
+    /// for `days` (cut to the CA's end); returns it with the CA chain (see [`crate::audit`]).
+    pub(crate) fn issue_audit_cert(
+        &self,
+        key: &pqbank_crypto::sig::VerifyingKey,
+        days: i64,
+    ) -> Result<(Cert, CaChain), ServiceError> {
+        let ca = self.active_ca()?;
+        let config = self.pki_config()?;
+        let now = self.clock.now();
+        let end = (now + Duration::days(days)).min(ca.chain.issuing().not_after()?);
+        let cert = pqbank_pki::issue_audit_signer_cert(
+            &ca.authority()?,
+            key,
+            &config.bank_name,
+            ValidityPeriod::new(now, end)?,
+            &self.new_serial()?,
+            &mut self.rng()?,
+        )?;
+        Ok((cert, ca.chain.clone()))
+    }
+
     /// The root and active issuing CA.
     ///
     /// # Errors

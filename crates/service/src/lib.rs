@@ -3,6 +3,7 @@
 //! ([`clock::Clock`], [`entropy::Entropy`]) so tests control them.
 
 pub mod authz;
+pub mod audit;
 pub mod ca;
 pub mod clock;
 pub mod entropy;
@@ -26,6 +27,7 @@ pub struct Bank {
     entropy: Arc<dyn entropy::Entropy>,
     pki: Arc<ca::PkiState>,
     identity: Arc<identity::IdentityState>,
+    audit: Arc<audit::AuditState>,
 }
 
 impl Bank {
@@ -41,6 +43,7 @@ impl Bank {
             entropy,
             pki: Arc::new(ca::PkiState::new(None, None)),
             identity: Arc::new(identity::IdentityState::default()),
+            audit: Arc::new(audit::AuditState::new(audit::AuditConfig::default())),
         }
     }
 
@@ -66,6 +69,13 @@ impl Bank {
     /// The identity settings in force.
     pub fn identity_config(&self) -> &identity::IdentityConfig {
         &self.identity.config
+    }
+
+    /// Sets the audit log configuration (origin, checkpoint policy). Call before cloning.
+    #[must_use]
+    pub fn with_audit(mut self, config: audit::AuditConfig) -> Self {
+        self.audit = Arc::new(audit::AuditState::new(config));
+        self
     }
 
     /// The store (for the server's metrics and shutdown).

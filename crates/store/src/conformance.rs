@@ -16,6 +16,11 @@ pub use crate::conformance_identity::{
     identity_challenges_single_use, identity_security_events, identity_sessions,
     identity_users_and_devices,
 };
+pub use crate::conformance_audit::{
+    audit_append_assigns_consecutive_indexes, audit_checkpoints, audit_concurrent_appends,
+    audit_keys, audit_limits_refused, audit_proofs_verify, audit_rolled_back_append_leaves_nothing,
+    audit_search_filters_and_pages,
+};
 
 const T0: OffsetDateTime = datetime!(2026-11-29 10:00:00 UTC);
 const T_ROOT: OffsetDateTime = datetime!(2026-11-29 09:00:00 UTC);
@@ -289,7 +294,10 @@ macro_rules! conformance_tests {
             ping_and_pool, settings_roundtrip, settings_optimistic_concurrency, settings_limits,
             settings_list_ordered_and_bounded, settings_concurrent_writers, pki_ca_records,
             pki_certificates_and_revocations, pki_crl_numbers, identity_users_and_devices,
-            identity_challenges_single_use, identity_sessions, identity_security_events);
+            identity_challenges_single_use, identity_sessions, identity_security_events,
+            audit_append_assigns_consecutive_indexes, audit_proofs_verify,
+            audit_concurrent_appends, audit_rolled_back_append_leaves_nothing,
+            audit_limits_refused, audit_search_filters_and_pages, audit_checkpoints, audit_keys);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(

@@ -18,6 +18,7 @@ mod url;
 pub mod conformance;
 #[cfg(feature = "testing")]
 mod conformance_identity;
+pub mod conformance_audit;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -28,6 +29,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+pub use audit::{
+    AuditEntry, AuditFilter, AuditKeyRecord, AuditStore, CheckpointRecord, MAX_AUDIT_APPEND,
+    MAX_AUDIT_NODES, MAX_AUDIT_PAGE, audit_consistency_proof, audit_inclusion_proof, audit_root,
+};
 pub use error::StoreError;
 pub use identity::{
     ChallengeRecord, DeviceRecord, DeviceStatus, IdentityStore, NewDevice, SecurityEventRecord,
@@ -133,7 +138,9 @@ pub trait SettingsStore {
 
 /// The whole storage interface. One implementation per database.
 #[async_trait]
-pub trait Store: SettingsStore + PkiStore + IdentityStore + Send + Sync + Debug + 'static {
+pub trait Store:
+    SettingsStore + PkiStore + IdentityStore + AuditStore + Send + Sync + Debug + 'static
+{
     /// Which database this is.
     fn backend(&self) -> Backend;
     /// Checks that the database answers.

@@ -17,6 +17,9 @@ use crate::{
     Setting, SettingsStore, Store, StoreError, check_setting, clamp_limit,
 };
 
+#[path = "postgres_audit.rs"]
+mod audit_impl;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// The PostgreSQL store.

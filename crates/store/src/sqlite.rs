@@ -17,6 +17,9 @@ use crate::{
     SettingsStore, Store, StoreError, check_setting, clamp_limit,
 };
 
+#[path = "sqlite_audit.rs"]
+mod audit_impl;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// The SQLite store.
