@@ -17,7 +17,11 @@ use crate::{Remote, client};
 #[derive(Debug, Clone, Args)]
 pub struct Profile {
     /// Profile directory (device key and session, encrypted).
-    #[arg(long = "profile", env = "PQBANK_PROFILE", default_value = "./pqbank-profile")]
+    #[arg(
+        long = "profile",
+        env = "PQBANK_PROFILE",
+        default_value = "./pqbank-profile"
+    )]
     pub dir: PathBuf,
     /// Passphrase protecting the profile (read from this variable; never a flag).
     #[arg(long = "passphrase-env", default_value = "PQBANK_PROFILE_PASSPHRASE")]
@@ -192,7 +196,10 @@ impl Profile {
     }
 
     fn save_device(&self, device: &DeviceKeys) -> Result<(), String> {
-        self.save(DEVICE_FILE, &device.to_secret_json().map_err(|e| e.to_string())?)
+        self.save(
+            DEVICE_FILE,
+            &device.to_secret_json().map_err(|e| e.to_string())?,
+        )
     }
 
     fn load_device(&self) -> Result<DeviceKeys, String> {
@@ -258,7 +265,14 @@ pub async fn run_account(command: AccountCommand) -> Result<(), String> {
             let api = client(&remote)?;
             let mut device = new_device(&profile)?;
             let e = api
-                .register(&mut device, &username, &password, &legal_name, &email, &device_name)
+                .register(
+                    &mut device,
+                    &username,
+                    &password,
+                    &legal_name,
+                    &email,
+                    &device_name,
+                )
                 .await
                 .map_err(|e| e.to_string())?;
             profile.save_device(&device)?;
@@ -298,7 +312,10 @@ pub async fn run_account(command: AccountCommand) -> Result<(), String> {
             let me = api.whoami(&session).await.map_err(|e| e.to_string())?;
             profile.save_session(&session, &remote.url)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&me).map_err(|e| e.to_string())?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&me).map_err(|e| e.to_string())?
+                );
             } else {
                 println!(
                     "{} ({}), roles: {}, device {} (certificate {}), session {}",
@@ -341,7 +358,13 @@ pub async fn run_device(command: DeviceCommand) -> Result<(), String> {
             let api: PqbankClient = client(&remote)?;
             let mut device = new_device(&profile)?;
             let e = api
-                .activate(&mut device, &username, &activation_code, &password, &device_name)
+                .activate(
+                    &mut device,
+                    &username,
+                    &activation_code,
+                    &password,
+                    &device_name,
+                )
                 .await
                 .map_err(|e| e.to_string())?;
             profile.save_device(&device)?;

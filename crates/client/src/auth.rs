@@ -103,7 +103,9 @@ impl DeviceKeys {
             username: self.username.clone(),
             cert_pem: self.cert_pem.clone(),
         };
-        Ok(SecretBytes::from(serde_json::to_vec(&file).map_err(crypto)?))
+        Ok(SecretBytes::from(
+            serde_json::to_vec(&file).map_err(crypto)?,
+        ))
     }
 
     /// Parses [`Self::to_secret_json`].
@@ -237,7 +239,13 @@ impl Session {
     }
 
     /// The MAC header value for a request, using the next counter.
-    pub fn mac_header(&self, method: &str, path_and_query: &str, body: &[u8], now_unix: i64) -> String {
+    pub fn mac_header(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: &[u8],
+        now_unix: i64,
+    ) -> String {
         let ctr = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
         self.mac_header_with(method, path_and_query, body, now_unix, ctr)
     }
@@ -335,7 +343,11 @@ impl PqbankClient {
     ///
     /// # Errors
     /// [`ClientError::Problem`].
-    pub async fn challenge(&self, username: &str, cert_serial: &str) -> Result<String, ClientError> {
+    pub async fn challenge(
+        &self,
+        username: &str,
+        cert_serial: &str,
+    ) -> Result<String, ClientError> {
         let resp = self
             .http()
             .post(self.url("/api/v1/auth/challenge"))
@@ -407,8 +419,16 @@ impl PqbankClient {
         let ct_bytes = B64.decode(&a.kem_ciphertext).map_err(crypto)?;
         let ct = Ciphertext::from_bytes(KemAlgorithm::XWing, &ct_bytes).map_err(crypto)?;
         let shared = eph.decapsulate(&ct).map_err(crypto)?;
-        let key = derive_session_key(shared.expose(), transcript, SESSION_KEY_INFO).map_err(crypto)?;
-        Ok(Session::restore(a.token, a.session_id, a.user_id, a.roles, key, 0))
+        let key =
+            derive_session_key(shared.expose(), transcript, SESSION_KEY_INFO).map_err(crypto)?;
+        Ok(Session::restore(
+            a.token,
+            a.session_id,
+            a.user_id,
+            a.roles,
+            key,
+            0,
+        ))
     }
 
     /// Password + device challenge-response login.

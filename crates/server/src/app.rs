@@ -18,13 +18,13 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::authn::auth_layer;
 use crate::config::Limits;
 use crate::metrics::Metrics;
 use crate::middleware::{
     RequestIds, X_REQUEST_ID, problem_layer, sanitize_request_id, security_headers, track_metrics,
 };
-use crate::authn::auth_layer;
-use crate::routes::{auth, health, pki, security};
+use crate::routes::{audit, auth, health, pki, security};
 use crate::web;
 
 /// Shared state of all handlers.
@@ -45,7 +45,8 @@ pub struct AppState {
     tags((name = "operations", description = "Health, readiness, metrics"),
          (name = "security", description = "Security reports"),
          (name = "pki", description = "Certificate authority: CA certificates, CRL"),
-         (name = "identity", description = "Registration, login, sessions, users, devices"))
+         (name = "identity", description = "Registration, login, sessions, users, devices"),
+         (name = "audit", description = "Tamper-evident audit log: checkpoints, entries, proofs"))
 )]
 pub struct ApiDoc;
 
@@ -79,6 +80,10 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::list_sessions))
         .routes(routes!(auth::revoke_session))
         .routes(routes!(auth::security_events))
+        .routes(routes!(audit::checkpoint, audit::create_checkpoint))
+        .routes(routes!(audit::entries))
+        .routes(routes!(audit::inclusion))
+        .routes(routes!(audit::consistency))
 }
 
 /// The generated OpenAPI 3.1 document.

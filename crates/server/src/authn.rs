@@ -47,25 +47,94 @@ pub const ROUTE_ACCESS: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/auth/activate", Access::Public),
     ("POST", "/api/v1/auth/logout", Access::Action("auth.logout")),
     ("GET", "/api/v1/me", Access::Action("session.whoami")),
-    ("POST", "/api/v1/me/password", Access::Action("password.change")),
+    (
+        "POST",
+        "/api/v1/me/password",
+        Access::Action("password.change"),
+    ),
     ("GET", "/api/v1/users", Access::Action("user.list")),
     ("POST", "/api/v1/users", Access::Action("user.create")),
-    ("POST", "/api/v1/customers", Access::Action("customer.onboard")),
-    ("GET", "/api/v1/users/{user_id}", Access::Action("user.read")),
-    ("PUT", "/api/v1/users/{user_id}/roles", Access::Action("user.roles")),
-    ("POST", "/api/v1/users/{user_id}/disable", Access::Action("user.disable")),
-    ("POST", "/api/v1/users/{user_id}/enable", Access::Action("user.enable")),
-    ("POST", "/api/v1/users/{user_id}/reset", Access::Action("user.reset")),
-    ("GET", "/api/v1/users/{user_id}/devices", Access::Action("device.list")),
-    ("POST", "/api/v1/users/{user_id}/devices", Access::Action("device.add")),
-    ("DELETE", "/api/v1/devices/{device_id}", Access::Action("device.remove")),
-    ("GET", "/api/v1/users/{user_id}/sessions", Access::Action("session.list")),
+    (
+        "POST",
+        "/api/v1/customers",
+        Access::Action("customer.onboard"),
+    ),
+    (
+        "GET",
+        "/api/v1/users/{user_id}",
+        Access::Action("user.read"),
+    ),
+    (
+        "PUT",
+        "/api/v1/users/{user_id}/roles",
+        Access::Action("user.roles"),
+    ),
+    (
+        "POST",
+        "/api/v1/users/{user_id}/disable",
+        Access::Action("user.disable"),
+    ),
+    (
+        "POST",
+        "/api/v1/users/{user_id}/enable",
+        Access::Action("user.enable"),
+    ),
+    (
+        "POST",
+        "/api/v1/users/{user_id}/reset",
+        Access::Action("user.reset"),
+    ),
+    (
+        "GET",
+        "/api/v1/users/{user_id}/devices",
+        Access::Action("device.list"),
+    ),
+    (
+        "POST",
+        "/api/v1/users/{user_id}/devices",
+        Access::Action("device.add"),
+    ),
+    (
+        "DELETE",
+        "/api/v1/devices/{device_id}",
+        Access::Action("device.remove"),
+    ),
+    (
+        "GET",
+        "/api/v1/users/{user_id}/sessions",
+        Access::Action("session.list"),
+    ),
     (
         "DELETE",
         "/api/v1/users/{user_id}/sessions/{session_id}",
         Access::Action("session.revoke"),
     ),
-    ("GET", "/api/v1/security/events", Access::Action("security_event.list")),
+    (
+        "GET",
+        "/api/v1/security/events",
+        Access::Action("security_event.list"),
+    ),
+    (
+        "GET",
+        "/api/v1/audit/checkpoint",
+        Access::Action("audit.read"),
+    ),
+    (
+        "POST",
+        "/api/v1/audit/checkpoint",
+        Access::Action("audit.read"),
+    ),
+    ("GET", "/api/v1/audit/entries", Access::Action("audit.read")),
+    (
+        "GET",
+        "/api/v1/audit/proof/inclusion",
+        Access::Action("audit.read"),
+    ),
+    (
+        "GET",
+        "/api/v1/audit/proof/consistency",
+        Access::Action("audit.read"),
+    ),
 ];
 
 /// The access rule of a route, if it has one.
@@ -78,7 +147,9 @@ pub fn access_for(method: &Method, path: &str) -> Option<Access> {
 
 fn token_from(req: &Request) -> Option<String> {
     let headers = req.headers();
-    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
         && let Some(t) = v.strip_prefix("Bearer ")
     {
         return Some(t.trim().to_owned());
@@ -115,7 +186,10 @@ pub async fn auth_layer(
         Some(Access::Public) => return next.run(req).await,
         Some(Access::Action(a)) => a,
         None => {
-            tracing::error!(route = path.as_str(), "route without an access rule; refused");
+            tracing::error!(
+                route = path.as_str(),
+                "route without an access rule; refused"
+            );
             return ApiError::new(
                 StatusCode::FORBIDDEN,
                 "no_policy",

@@ -201,7 +201,9 @@ fn auth_detail(f: pqbank_service::identity::AuthFailure) -> &'static str {
     use pqbank_service::identity::AuthFailure as F;
     match f {
         F::InvalidCredentials => "Wrong username or password.",
-        F::InvalidChallenge => "The login challenge is unknown or does not match; request a new one.",
+        F::InvalidChallenge => {
+            "The login challenge is unknown or does not match; request a new one."
+        }
         F::ChallengeExpired => "The login challenge expired; request a new one.",
         F::ChallengeReused => "The login challenge was already used; request a new one.",
         F::BadDeviceSignature => "The device signature does not verify.",

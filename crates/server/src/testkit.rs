@@ -158,7 +158,12 @@ impl TestApp {
 
     /// Creates a user with `roles` (and `branch` for clerk/manager) through the admin API,
     /// activates them with a new device and logs in.
-    pub async fn staff(&self, username: &str, roles: &[&str], branch: Option<&str>) -> (DeviceKeys, Session) {
+    pub async fn staff(
+        &self,
+        username: &str,
+        roles: &[&str],
+        branch: Option<&str>,
+    ) -> (DeviceKeys, Session) {
         let api = self.api();
         let admin = self.admin().await;
         let body = serde_json::json!({

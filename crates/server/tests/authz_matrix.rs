@@ -20,7 +20,7 @@ fn expected(action: &str) -> &'static [&'static str] {
         "user.list" | "user.read" => &["clerk", "manager", "auditor", "admin"],
         "user.create" | "user.roles" | "user.disable" | "user.enable" => &["admin"],
         "customer.onboard" | "user.reset" => &["clerk", "admin"],
-        "security_event.list" => &["auditor", "admin"],
+        "security_event.list" | "audit.read" => &["auditor", "admin"],
         other => panic!("no expectation for action {other}: add it to this test"),
     }
 }
@@ -57,13 +57,19 @@ fn every_route_has_a_policy_decision() {
         match access_for(m, p) {
             None => missing.push(format!("{m} {p}")),
             Some(Access::Action(a)) => {
-                assert!(engine.knows(a), "{m} {p}: action {a} not in the Cedar schema");
+                assert!(
+                    engine.knows(a),
+                    "{m} {p}: action {a} not in the Cedar schema"
+                );
                 expected(a);
             }
             Some(Access::Public) => {}
         }
     }
-    assert!(missing.is_empty(), "routes without an access rule: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "routes without an access rule: {missing:?}"
+    );
 }
 
 #[tokio::test]
@@ -74,7 +80,10 @@ async fn route_role_matrix() {
     let victim_id = victim.user_id.clone();
     let mut sessions = vec![("customer", app.customer("cust").await.1)];
     sessions.push(("clerk", app.staff("clerk", &["clerk"], Some("HQ")).await.1));
-    sessions.push(("manager", app.staff("mgr", &["manager"], Some("HQ")).await.1));
+    sessions.push((
+        "manager",
+        app.staff("mgr", &["manager"], Some("HQ")).await.1,
+    ));
     sessions.push(("auditor", app.staff("aud", &["auditor"], None).await.1));
     sessions.push(("admin", app.admin().await));
 
@@ -121,15 +130,23 @@ async fn route_role_matrix() {
             let allowed = expected(action).contains(role);
             let denied_by_policy = status == 403 && code == "forbidden";
             if allowed && (status == 401 || denied_by_policy) {
-                failures.push(format!("{role} {method} {template}: {status} {code}, want allowed"));
+                failures.push(format!(
+                    "{role} {method} {template}: {status} {code}, want allowed"
+                ));
             }
             if !allowed && !denied_by_policy {
-                failures.push(format!("{role} {method} {template}: {status} {code}, want 403 forbidden"));
+                failures.push(format!(
+                    "{role} {method} {template}: {status} {code}, want 403 forbidden"
+                ));
             }
             checked.insert(format!("{role} {method} {template}"));
         }
     }
-    assert!(failures.is_empty(), "matrix failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "matrix failures:\n{}",
+        failures.join("\n")
+    );
     assert!(checked.len() >= 5 * 15, "only {} checks", checked.len());
     app.stop().await;
 }
@@ -163,7 +180,12 @@ async fn customers_cannot_reach_each_others_objects() {
     }
     // A missing object answers exactly like another user's.
     let resp = api
-        .send(&mallory, Method::GET, "/api/v1/users/no-such-user/devices", None)
+        .send(
+            &mallory,
+            Method::GET,
+            "/api/v1/users/no-such-user/devices",
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(resp.status(), 404);

@@ -17,11 +17,8 @@ use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
 async fn security_kinds(app: &pqbank_server::testkit::TestApp) -> Vec<String> {
-    let events: Result<Vec<_>, StoreError> = app
-        .bank
-        .store()
-        .list_security_events(0, None, 1000)
-        .await;
+    let events: Result<Vec<_>, StoreError> =
+        app.bank.store().list_security_events(0, None, 1000).await;
     events.unwrap().into_iter().map(|e| e.kind).collect()
 }
 
@@ -39,7 +36,10 @@ async fn problem_of(resp: reqwest::Response) -> (u16, Value) {
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
-    assert!(ct.starts_with("application/problem+json"), "content type {ct}");
+    assert!(
+        ct.starts_with("application/problem+json"),
+        "content type {ct}"
+    );
     (status, resp.json().await.unwrap())
 }
 
@@ -61,11 +61,20 @@ async fn register_login_whoami_logout() {
 
     // Sessions list shows the current one.
     let resp = api
-        .send(&session, Method::GET, &format!("/api/v1/users/{}/sessions", me.user.id), None)
+        .send(
+            &session,
+            Method::GET,
+            &format!("/api/v1/users/{}/sessions", me.user.id),
+            None,
+        )
         .await
         .unwrap();
     let sessions: Vec<Value> = resp.json().await.unwrap();
-    assert!(sessions.iter().any(|s| s["current"] == true && s["active"] == true));
+    assert!(
+        sessions
+            .iter()
+            .any(|s| s["current"] == true && s["active"] == true)
+    );
 
     api.logout(&session).await.unwrap();
     let (status, code) = problem(api.whoami(&session).await.unwrap_err());
@@ -80,7 +89,10 @@ async fn wrong_password_and_unknown_user_look_the_same() {
     let (device, _) = app.customer("bob").await;
     let serial = device.cert_serial.clone().unwrap();
 
-    let wrong = api.login(&device, "bob", "not the password at all").await.unwrap_err();
+    let wrong = api
+        .login(&device, "bob", "not the password at all")
+        .await
+        .unwrap_err();
     let nonce = api.challenge("nobody", &serial).await.unwrap();
     let (body, eph, t) = api
         .login_body(&device, "nobody", TEST_PASSWORD, &nonce)
@@ -92,7 +104,10 @@ async fn wrong_password_and_unknown_user_look_the_same() {
     assert_eq!((us, uc), (ws, wc));
     let kinds = security_kinds(&app).await;
     assert_eq!(
-        kinds.iter().filter(|k| *k == "auth.invalid_credentials").count(),
+        kinds
+            .iter()
+            .filter(|k| *k == "auth.invalid_credentials")
+            .count(),
         2,
         "{kinds:?}"
     );
@@ -109,14 +124,22 @@ async fn device_refusals() {
     // Wrong device key: a key that is not the certified one signs for carol's certificate.
     let mut impostor = DeviceKeys::generate(SignatureAlgorithm::MlDsa65Ed25519).unwrap();
     impostor.cert_serial = device.cert_serial.clone();
-    let (s, c) = problem(api.login(&impostor, "carol", TEST_PASSWORD).await.unwrap_err());
+    let (s, c) = problem(
+        api.login(&impostor, "carol", TEST_PASSWORD)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!((s, c.as_str()), (401, "bad_device_signature"));
 
     // Another user's device (certificate bound to dave) for carol: not bound.
     let mut foreign = DeviceKeys::generate(SignatureAlgorithm::MlDsa65Ed25519).unwrap();
     foreign.signing = other_device.signing;
     foreign.cert_serial = other_device.cert_serial.clone();
-    let (s, c) = problem(api.login(&foreign, "carol", TEST_PASSWORD).await.unwrap_err());
+    let (s, c) = problem(
+        api.login(&foreign, "carol", TEST_PASSWORD)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!((s, c.as_str()), (403, "device_not_bound"));
 
     // Revoked device certificate.
@@ -127,7 +150,11 @@ async fn device_refusals() {
         )
         .await
         .unwrap();
-    let (s, c) = problem(api.login(&device, "carol", TEST_PASSWORD).await.unwrap_err());
+    let (s, c) = problem(
+        api.login(&device, "carol", TEST_PASSWORD)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!((s, c.as_str()), (403, "device_revoked"));
 
     // Unbound (removed) device: erin removes her only device, then tries to log in with it.
@@ -145,7 +172,11 @@ async fn device_refusals() {
     // Removal ended the session from that device.
     let (s, _) = problem(api.whoami(&erin).await.unwrap_err());
     assert_eq!(s, 401);
-    let (s, c) = problem(api.login(&erin_device, "erin", TEST_PASSWORD).await.unwrap_err());
+    let (s, c) = problem(
+        api.login(&erin_device, "erin", TEST_PASSWORD)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(s, 403, "{c}");
     assert!(c == "device_not_bound" || c == "device_revoked", "{c}");
 
@@ -176,13 +207,17 @@ async fn nonce_expiry_and_reuse() {
     // Expired nonce.
     let nonce = api.challenge("frank", &serial).await.unwrap();
     clock.advance(Duration::seconds(121));
-    let (body, eph, t) = api.login_body(&device, "frank", TEST_PASSWORD, &nonce).unwrap();
+    let (body, eph, t) = api
+        .login_body(&device, "frank", TEST_PASSWORD, &nonce)
+        .unwrap();
     let (s, c) = problem(api.finish_login(&body, &eph, &t).await.unwrap_err());
     assert_eq!((s, c.as_str()), (401, "challenge_expired"));
 
     // Reused nonce and reused signature: the same signed body twice.
     let nonce = api.challenge("frank", &serial).await.unwrap();
-    let (body, eph, t) = api.login_body(&device, "frank", TEST_PASSWORD, &nonce).unwrap();
+    let (body, eph, t) = api
+        .login_body(&device, "frank", TEST_PASSWORD, &nonce)
+        .unwrap();
     api.finish_login(&body, &eph, &t).await.unwrap();
     let (s, c) = problem(api.finish_login(&body, &eph, &t).await.unwrap_err());
     assert_eq!((s, c.as_str()), (401, "challenge_reused"));
@@ -247,7 +282,8 @@ async fn cookie_without_mac_replayed_mac_and_expired_session() {
     assert_eq!((s, p["code"].as_str().unwrap()), (401, "mac_invalid"));
 
     // A replayed MAC: the same header twice.
-    let body = json!({"current_password": "wrong wrong wrong", "new_password": "another good passphrase"});
+    let body =
+        json!({"current_password": "wrong wrong wrong", "new_password": "another good passphrase"});
     let bytes = serde_json::to_vec(&body).unwrap();
     let header = session.mac_header("POST", "/api/v1/me/password", &bytes, now);
     let send = || {
@@ -289,13 +325,26 @@ async fn lockout_after_repeated_failures() {
     let api = app.api();
     let (device, _) = app.customer("heidi").await;
     for _ in 0..5 {
-        let (s, _) = problem(api.login(&device, "heidi", "wrong password 123").await.unwrap_err());
+        let (s, _) = problem(
+            api.login(&device, "heidi", "wrong password 123")
+                .await
+                .unwrap_err(),
+        );
         assert_eq!(s, 401);
     }
     // Locked now, even with the right password.
-    let (s, c) = problem(api.login(&device, "heidi", TEST_PASSWORD).await.unwrap_err());
+    let (s, c) = problem(
+        api.login(&device, "heidi", TEST_PASSWORD)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!((s, c.as_str()), (423, "account_locked"));
-    assert!(security_kinds(&app).await.iter().any(|k| k == "auth.account_locked"));
+    assert!(
+        security_kinds(&app)
+            .await
+            .iter()
+            .any(|k| k == "auth.account_locked")
+    );
     app.stop().await;
 }
 
@@ -331,7 +380,11 @@ async fn clerk_onboarding_and_activation() {
         .unwrap();
     // The code is single use.
     let mut again = DeviceKeys::generate(SignatureAlgorithm::MlDsa65Ed25519).unwrap();
-    assert!(api.activate(&mut again, "ivan", code, TEST_PASSWORD, "x").await.is_err());
+    assert!(
+        api.activate(&mut again, "ivan", code, TEST_PASSWORD, "x")
+            .await
+            .is_err()
+    );
     let s = api.login(&device, "ivan", TEST_PASSWORD).await.unwrap();
     assert_eq!(api.whoami(&s).await.unwrap().user.username, "ivan");
 
@@ -356,23 +409,39 @@ async fn bad_input_is_problem_json_and_writes_nothing() {
     let mut device = DeviceKeys::generate(SignatureAlgorithm::MlDsa65Ed25519).unwrap();
     // Weak password.
     let (s, c) = problem(
-        api.register(&mut device, "judy", "password1234", "Judy", "judy@example.com", "d")
-            .await
-            .unwrap_err(),
+        api.register(
+            &mut device,
+            "judy",
+            "password1234",
+            "Judy",
+            "judy@example.com",
+            "d",
+        )
+        .await
+        .unwrap_err(),
     );
     assert_eq!((s, c.as_str()), (422, "invalid_request"));
     // Garbage CSR: nothing stored (the username stays free).
     let resp = app
         .client
         .post(app.url("/api/v1/auth/register"))
-        .json(&json!({"username": "judy", "password": TEST_PASSWORD, "legal_name": "Judy",
-                      "email": "judy@example.com", "device_name": "d", "csr_pem": "garbage"}))
+        .json(
+            &json!({"username": "judy", "password": TEST_PASSWORD, "legal_name": "Judy",
+                      "email": "judy@example.com", "device_name": "d", "csr_pem": "garbage"}),
+        )
         .send()
         .await
         .unwrap();
     let (s, _) = problem_of(resp).await;
     assert_eq!(s, 422);
-    assert!(app.bank.store().get_user_by_username("judy").await.unwrap().is_none());
+    assert!(
+        app.bank
+            .store()
+            .get_user_by_username("judy")
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Unknown fields and wrong types.
     let resp = app
         .client
@@ -407,6 +476,9 @@ async fn no_plaintext_personal_data_or_secrets_in_the_database() {
         .unwrap();
     let session = api.login(&device, "zeb", TEST_PASSWORD).await.unwrap();
     let dump = app.db.dump_all_text().await.unwrap();
+    // The dump is real: the username (not personal data) and the device certificate are there.
+    assert!(dump.contains("zeb"), "dump misses the username");
+    assert!(dump.len() > 1000, "dump too small: {}", dump.len());
     for needle in [
         legal,
         email,
@@ -429,6 +501,9 @@ async fn no_plaintext_personal_data_or_secrets_in_the_database() {
     // Device private key material is never sent, so cannot be stored; the PKCS#8 of the key
     // is not in the database.
     let pkcs8 = device.signing.to_pkcs8_der().unwrap();
-    assert!(!raw.windows(32).any(|w| w == &pkcs8.expose()[pkcs8.expose().len() - 32..]));
+    assert!(
+        !raw.windows(32)
+            .any(|w| w == &pkcs8.expose()[pkcs8.expose().len() - 32..])
+    );
     app.stop().await;
 }

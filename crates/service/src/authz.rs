@@ -52,7 +52,12 @@ impl ObjectRef {
     }
 
     /// An object owned by `owner`.
-    pub fn owned(kind: &'static str, id: impl Into<String>, owner: &str, owner_staff: bool) -> Self {
+    pub fn owned(
+        kind: &'static str,
+        id: impl Into<String>,
+        owner: &str,
+        owner_staff: bool,
+    ) -> Self {
         Self {
             kind,
             id: id.into(),

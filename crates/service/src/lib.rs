@@ -2,8 +2,8 @@
 //! store and the pure crates (crypto, pki, domain, audit). Time and randomness are injected
 //! ([`clock::Clock`], [`entropy::Entropy`]) so tests control them.
 
-pub mod authz;
 pub mod audit;
+pub mod authz;
 pub mod ca;
 pub mod clock;
 pub mod entropy;

@@ -37,7 +37,9 @@ fn policies_validate_in_strict_mode() {
     // A policy naming an unknown action or attribute fails strict validation.
     let bad = format!("{POLICIES_SRC}\npermit(principal, action == Action::\"nope\", resource);");
     assert!(Authz::from_sources(SCHEMA_SRC, &bad).is_err());
-    let bad = format!("{POLICIES_SRC}\npermit(principal, action, resource) when {{ resource.colour == \"red\" }};");
+    let bad = format!(
+        "{POLICIES_SRC}\npermit(principal, action, resource) when {{ resource.colour == \"red\" }};"
+    );
     assert!(Authz::from_sources(SCHEMA_SRC, &bad).is_err());
 }
 
@@ -67,14 +69,22 @@ fn clerks_help_customers_not_staff() {
 fn four_eyes_and_no_self_administration() {
     let engine = Authz::load().unwrap();
     let m = who("m1", &[Role::Manager]);
-    assert!(engine.is_allowed(&m, "transfer.approve", &obj("transfer", "cust", false, "cust")));
+    assert!(engine.is_allowed(
+        &m,
+        "transfer.approve",
+        &obj("transfer", "cust", false, "cust")
+    ));
     assert!(!engine.is_allowed(&m, "transfer.approve", &obj("transfer", "m1", true, "m1")));
     assert!(!engine.is_allowed(&m, "transfer.reject", &obj("transfer", "x", false, "m1")));
     let admin = who("a1", &[Role::Admin, Role::Manager]);
     assert!(engine.is_allowed(&admin, "user.roles", &obj("user", "other", true, "")));
     assert!(!engine.is_allowed(&admin, "user.roles", &obj("user", "a1", true, "")));
     assert!(!engine.is_allowed(&admin, "user.disable", &obj("user", "a1", true, "")));
-    assert!(!engine.is_allowed(&admin, "transfer.approve", &obj("transfer", "a1", true, "a1")));
+    assert!(!engine.is_allowed(
+        &admin,
+        "transfer.approve",
+        &obj("transfer", "a1", true, "a1")
+    ));
     // Route level (before the object is known) lets the manager through; the object check
     // decides.
     assert!(engine.is_allowed(&m, "transfer.approve", &ObjectRef::route(&m)));

@@ -12,14 +12,14 @@ use crate::{
     StoreError,
 };
 
-pub use crate::conformance_identity::{
-    identity_challenges_single_use, identity_security_events, identity_sessions,
-    identity_users_and_devices,
-};
 pub use crate::conformance_audit::{
     audit_append_assigns_consecutive_indexes, audit_checkpoints, audit_concurrent_appends,
     audit_keys, audit_limits_refused, audit_proofs_verify, audit_rolled_back_append_leaves_nothing,
     audit_search_filters_and_pages,
+};
+pub use crate::conformance_identity::{
+    identity_challenges_single_use, identity_security_events, identity_sessions,
+    identity_users_and_devices,
 };
 
 const T0: OffsetDateTime = datetime!(2026-11-29 10:00:00 UTC);

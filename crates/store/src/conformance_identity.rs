@@ -104,13 +104,36 @@ pub async fn identity_users_and_devices(store: Arc<dyn Store>) {
     let d = device("d1", "u1");
     let c = cert("0a", "u1", "d1");
     store
-        .create_user(&u, Some(NewDevice { device: &d, cert: &c }), Vec::new())
+        .create_user(
+            &u,
+            Some(NewDevice {
+                device: &d,
+                cert: &c,
+            }),
+            Vec::new(),
+        )
         .await
         .unwrap();
     assert_eq!(store.get_user("u1").await.unwrap().unwrap(), u);
-    assert_eq!(store.get_user_by_username("alice").await.unwrap().unwrap().id, "u1");
+    assert_eq!(
+        store
+            .get_user_by_username("alice")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        "u1"
+    );
     assert_eq!(store.list_devices("u1").await.unwrap(), vec![d.clone()]);
-    assert_eq!(store.get_certificate("0a").await.unwrap().unwrap().device_id, "d1");
+    assert_eq!(
+        store
+            .get_certificate("0a")
+            .await
+            .unwrap()
+            .unwrap()
+            .device_id,
+        "d1"
+    );
 
     // Same username: conflict.
     let err = store
@@ -123,7 +146,14 @@ pub async fn identity_users_and_devices(store: Arc<dyn Store>) {
     let dup = cert("0a", "u3", "d3");
     assert!(
         store
-            .create_user(&user("u3", "carol"), Some(NewDevice { device: &d3, cert: &dup }), Vec::new())
+            .create_user(
+                &user("u3", "carol"),
+                Some(NewDevice {
+                    device: &d3,
+                    cert: &dup
+                }),
+                Vec::new()
+            )
             .await
             .is_err()
     );
@@ -134,7 +164,10 @@ pub async fn identity_users_and_devices(store: Arc<dyn Store>) {
     let mut changed = u.clone();
     changed.roles = "customer,clerk".into();
     changed.branch = Some("HQ".into());
-    store.update_user(&changed, 1, None, Vec::new()).await.unwrap();
+    store
+        .update_user(&changed, 1, None, Vec::new())
+        .await
+        .unwrap();
     let err = store
         .update_user(&changed, 1, None, Vec::new())
         .await
@@ -149,21 +182,36 @@ pub async fn identity_users_and_devices(store: Arc<dyn Store>) {
     // Failures count up; a lock time is kept.
     assert_eq!(store.record_login_failure("u1", None).await.unwrap(), 1);
     assert_eq!(store.record_login_failure("u1", Some(T1)).await.unwrap(), 2);
-    assert_eq!(store.get_user("u1").await.unwrap().unwrap().locked_until, Some(T1));
+    assert_eq!(
+        store.get_user("u1").await.unwrap().unwrap().locked_until,
+        Some(T1)
+    );
 
     // Another device, then removal.
     let d2 = device("d2", "u1");
     store
-        .insert_device(NewDevice { device: &d2, cert: &cert("0b", "u1", "d2") }, Vec::new())
+        .insert_device(
+            NewDevice {
+                device: &d2,
+                cert: &cert("0b", "u1", "d2"),
+            },
+            Vec::new(),
+        )
         .await
         .unwrap();
     assert_eq!(store.list_devices("u1").await.unwrap().len(), 2);
     assert!(store.remove_device("d2", T1, Vec::new()).await.unwrap());
     assert!(!store.remove_device("d2", T1, Vec::new()).await.unwrap());
     let removed = store.get_device("d2").await.unwrap().unwrap();
-    assert_eq!((removed.status, removed.removed_at), (DeviceStatus::Removed, Some(T1)));
+    assert_eq!(
+        (removed.status, removed.removed_at),
+        (DeviceStatus::Removed, Some(T1))
+    );
     // Users page in username order.
-    store.create_user(&user("u4", "bob"), None, Vec::new()).await.unwrap();
+    store
+        .create_user(&user("u4", "bob"), None, Vec::new())
+        .await
+        .unwrap();
     let names: Vec<_> = store
         .list_users(None, 10)
         .await
@@ -204,8 +252,20 @@ pub async fn identity_challenges_single_use(store: Arc<dyn Store>) {
         }
     }
     assert_eq!(fresh, 1, "exactly one consumer gets the unused challenge");
-    assert!(store.consume_challenge("cd".repeat(32).as_str()).await.unwrap().is_none());
-    assert_eq!(store.purge_challenges(T1 + time::Duration::seconds(1)).await.unwrap(), 1);
+    assert!(
+        store
+            .consume_challenge("cd".repeat(32).as_str())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .purge_challenges(T1 + time::Duration::seconds(1))
+            .await
+            .unwrap(),
+        1
+    );
     assert!(store.consume_challenge(&c.nonce).await.unwrap().is_none());
 }
 
@@ -216,7 +276,14 @@ pub async fn identity_sessions(store: Arc<dyn Store>) {
     let u = user("u1", "alice");
     let d = device("d1", "u1");
     store
-        .create_user(&u, Some(NewDevice { device: &d, cert: &cert("0a", "u1", "d1") }), Vec::new())
+        .create_user(
+            &u,
+            Some(NewDevice {
+                device: &d,
+                cert: &cert("0a", "u1", "d1"),
+            }),
+            Vec::new(),
+        )
         .await
         .unwrap();
     store.record_login_failure("u1", Some(T1)).await.unwrap();
@@ -227,14 +294,19 @@ pub async fn identity_sessions(store: Arc<dyn Store>) {
     assert_eq!(store.get_session(&s.id).await.unwrap().unwrap(), s);
 
     assert!(store.touch_session(&s.id, T1, Some(1)).await.unwrap());
-    assert!(!store.touch_session(&s.id, T1, Some(1)).await.unwrap(), "replayed counter");
+    assert!(
+        !store.touch_session(&s.id, T1, Some(1)).await.unwrap(),
+        "replayed counter"
+    );
     assert!(store.touch_session(&s.id, T1, None).await.unwrap());
     // Concurrent requests with the same counter: one wins.
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let store = store.clone();
         let id = s.id.clone();
-        tasks.push(tokio::spawn(async move { store.touch_session(&id, T1, Some(5)).await.unwrap() }));
+        tasks.push(tokio::spawn(async move {
+            store.touch_session(&id, T1, Some(5)).await.unwrap()
+        }));
     }
     let mut wins = 0;
     for t in tasks {
@@ -272,14 +344,33 @@ pub async fn identity_security_events(store: Arc<dyn Store>) {
         details: "{}".into(),
         status: "open".into(),
     };
-    let a = store.insert_security_event(&ev("auth.a", Some("u1")), Vec::new()).await.unwrap();
-    let b = store.insert_security_event(&ev("auth.b", None), Vec::new()).await.unwrap();
+    let a = store
+        .insert_security_event(&ev("auth.a", Some("u1")), Vec::new())
+        .await
+        .unwrap();
+    let b = store
+        .insert_security_event(&ev("auth.b", None), Vec::new())
+        .await
+        .unwrap();
     assert!(b > a);
     let all = store.list_security_events(0, None, 10).await.unwrap();
-    assert_eq!(all.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["auth.a", "auth.b"]);
+    assert_eq!(
+        all.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["auth.a", "auth.b"]
+    );
     assert_eq!(all[0].time, T0);
-    assert_eq!(store.list_security_events(a, None, 10).await.unwrap().len(), 1);
-    assert_eq!(store.list_security_events(0, Some("u1"), 10).await.unwrap().len(), 1);
+    assert_eq!(
+        store.list_security_events(a, None, 10).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        store
+            .list_security_events(0, Some("u1"), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let mut big = ev("auth.c", None);
     big.details = "x".repeat(5000);
     assert!(matches!(

@@ -250,8 +250,7 @@ pub trait IdentityStore {
     /// One user by id.
     async fn get_user(&self, id: &str) -> Result<Option<UserRecord>, StoreError>;
     /// One user by username.
-    async fn get_user_by_username(&self, username: &str)
-    -> Result<Option<UserRecord>, StoreError>;
+    async fn get_user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError>;
     /// Users ordered by username after `after`, at most `limit`.
     async fn list_users(
         &self,

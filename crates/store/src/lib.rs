@@ -17,8 +17,9 @@ mod url;
 #[cfg(feature = "testing")]
 pub mod conformance;
 #[cfg(feature = "testing")]
-mod conformance_identity;
 pub mod conformance_audit;
+#[cfg(feature = "testing")]
+mod conformance_identity;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -110,12 +110,11 @@ async fn bind_device(conn: &mut sqlx::PgConnection, new: NewDevice<'_>) -> Resul
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound("user"))?;
-    let active: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM devices WHERE user_id = $1 AND status = 'active'",
-    )
-    .bind(&new.device.user_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let active: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE user_id = $1 AND status = 'active'")
+            .bind(&new.device.user_id)
+            .fetch_one(&mut *conn)
+            .await?;
     if active >= i64::from(MAX_DEVICES_PER_USER) {
         return Err(StoreError::Conflict("too many devices"));
     }
@@ -255,10 +254,7 @@ impl IdentityStore for PgStore {
             .transpose()
     }
 
-    async fn get_user_by_username(
-        &self,
-        username: &str,
-    ) -> Result<Option<UserRecord>, StoreError> {
+    async fn get_user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
         ))
@@ -477,28 +473,27 @@ impl IdentityStore for PgStore {
         now: OffsetDateTime,
         counter: Option<i64>,
     ) -> Result<bool, StoreError> {
-        let done = match counter {
-            Some(c) => {
-                sqlx::query(
-                    "UPDATE sessions SET last_seen_at = $1, last_counter = $2 \
+        let done =
+            match counter {
+                Some(c) => {
+                    sqlx::query(
+                        "UPDATE sessions SET last_seen_at = $1, last_counter = $2 \
                      WHERE id = $3 AND revoked_at IS NULL AND last_counter < $2",
-                )
-                .bind(now)
-                .bind(c)
-                .bind(id)
-                .execute(self.pool())
-                .await?
-            }
-            None => {
-                sqlx::query(
+                    )
+                    .bind(now)
+                    .bind(c)
+                    .bind(id)
+                    .execute(self.pool())
+                    .await?
+                }
+                None => sqlx::query(
                     "UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND revoked_at IS NULL",
                 )
                 .bind(now)
                 .bind(id)
                 .execute(self.pool())
-                .await?
-            }
-        };
+                .await?,
+            };
         Ok(done.rows_affected() == 1)
     }
 

@@ -122,12 +122,11 @@ async fn bind_device(
     if new.cert.device_id != new.device.id || new.cert.user_id != new.device.user_id {
         return Err(StoreError::Invalid("certificate does not match the device"));
     }
-    let active: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM devices WHERE user_id = ? AND status = 'active'",
-    )
-    .bind(&new.device.user_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let active: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE user_id = ? AND status = 'active'")
+            .bind(&new.device.user_id)
+            .fetch_one(&mut *conn)
+            .await?;
     if active >= i64::from(MAX_DEVICES_PER_USER) {
         return Err(StoreError::Conflict("too many devices"));
     }
@@ -277,10 +276,7 @@ impl IdentityStore for SqliteStore {
             .transpose()
     }
 
-    async fn get_user_by_username(
-        &self,
-        username: &str,
-    ) -> Result<Option<UserRecord>, StoreError> {
+    async fn get_user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE username = ?"
         ))
@@ -348,7 +344,14 @@ impl IdentityStore for SqliteStore {
         let (d, c) = (device.device.clone(), device.cert.clone());
         self.write_tx(move |conn| {
             Box::pin(async move {
-                bind_device(conn, NewDevice { device: &d, cert: &c }).await?;
+                bind_device(
+                    conn,
+                    NewDevice {
+                        device: &d,
+                        cert: &c,
+                    },
+                )
+                .await?;
                 audit::append_sqlite(conn, audit_events).await?;
                 Ok(())
             })
@@ -357,13 +360,15 @@ impl IdentityStore for SqliteStore {
     }
 
     async fn get_device(&self, id: &str) -> Result<Option<DeviceRecord>, StoreError> {
-        sqlx::query(&format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .as_ref()
-            .map(device_from_row)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .as_ref()
+        .map(device_from_row)
+        .transpose()
     }
 
     async fn list_devices(&self, user_id: &str) -> Result<Vec<DeviceRecord>, StoreError> {
@@ -504,12 +509,10 @@ impl IdentityStore for SqliteStore {
                 .execute(&mut *conn)
                 .await
                 .map_err(|e| unique_conflict(e, "session exists"))?;
-                sqlx::query(
-                    "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?",
-                )
-                .bind(&s.user_id)
-                .execute(&mut *conn)
-                .await?;
+                sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?")
+                    .bind(&s.user_id)
+                    .execute(&mut *conn)
+                    .await?;
                 audit::append_sqlite(conn, audit_events).await?;
                 Ok(())
             })
@@ -518,13 +521,15 @@ impl IdentityStore for SqliteStore {
     }
 
     async fn get_session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
-        sqlx::query(&format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .as_ref()
-            .map(session_from_row)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .as_ref()
+        .map(session_from_row)
+        .transpose()
     }
 
     async fn touch_session(

@@ -94,7 +94,8 @@ impl TestDatabase {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn =
-                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await?;
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                        .await?;
                 let tables: Vec<String> = sqlx::query_scalar(
                     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
                 )

@@ -283,10 +283,10 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<Respon
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let Json(b) = axum::extract::FromRequest::from_request(req, &state)
-        .await
-        .map_err(ApiError::from)?;
-    let b: LoginBody = b;
+    let Json(b): Json<LoginBody> =
+        <Json<LoginBody> as axum::extract::FromRequest<AppState>>::from_request(req, &state)
+            .await
+            .map_err(ApiError::from)?;
     let out = state
         .bank
         .login(LoginRequest {
@@ -358,7 +358,10 @@ pub struct WhoAmIDto {
 /// Who am I.
 #[utoipa::path(get, path = "/api/v1/me", tag = "identity",
     responses((status = 200, body = WhoAmIDto), (status = 401, body = Problem)))]
-pub async fn me(State(state): State<AppState>, Extension(p): Extension<Principal>) -> Body<WhoAmIDto> {
+pub async fn me(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> Body<WhoAmIDto> {
     let user = state.bank.whoami(&p).await?;
     Ok(Json(WhoAmIDto {
         user: user.into(),
@@ -807,7 +810,9 @@ pub async fn list_sessions(
     Path(user_id): Path<String>,
 ) -> Body<Vec<SessionInfoDto>> {
     let sessions = state.bank.list_sessions(&p, &user_id).await?;
-    Ok(Json(sessions.into_iter().map(SessionInfoDto::from).collect()))
+    Ok(Json(
+        sessions.into_iter().map(SessionInfoDto::from).collect(),
+    ))
 }
 
 /// Revokes a session (own; admins any).
@@ -819,10 +824,7 @@ pub async fn revoke_session(
     Extension(p): Extension<Principal>,
     Path((user_id, session_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .bank
-        .revoke_session(&p, &user_id, &session_id)
-        .await?;
+    state.bank.revoke_session(&p, &user_id, &session_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -884,5 +886,7 @@ pub async fn security_events(
         .bank
         .list_security_events(&p, q.after.unwrap_or(0), q.limit.unwrap_or(100))
         .await?;
-    Ok(Json(events.into_iter().map(SecurityEventDto::from).collect()))
+    Ok(Json(
+        events.into_iter().map(SecurityEventDto::from).collect(),
+    ))
 }

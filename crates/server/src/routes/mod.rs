@@ -1,5 +1,6 @@
 //! HTTP handlers. Each is thin: extract, call one service method, map the result.
 
+pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod pki;

@@ -273,7 +273,11 @@ impl Bank {
         };
         self.store.insert_challenge(&challenge).await?;
         // Housekeeping: expired challenges are useless; keep the table small.
-        if let Err(e) = self.store.purge_challenges(now - time::Duration::hours(1)).await {
+        if let Err(e) = self
+            .store
+            .purge_challenges(now - time::Duration::hours(1))
+            .await
+        {
             tracing::warn!(error = %e, "purging old challenges failed");
         }
         Ok(Challenge {
@@ -421,7 +425,10 @@ impl Bank {
                 ));
             }
             UserStatus::Disabled => {
-                return Err(LoginError::Refused(AuthFailure::AccountDisabled, Some(user)));
+                return Err(LoginError::Refused(
+                    AuthFailure::AccountDisabled,
+                    Some(user),
+                ));
             }
         }
         // 3. The device: a signature certificate of this user, on an active device, valid
@@ -475,17 +482,20 @@ impl Bank {
                     "client_kem_public_key must be an X-Wing public key (base64url)".into(),
                 ))
             })?;
-        let (ciphertext, shared) = client_key
-            .encapsulate(&mut self.rng()?)
-            .map_err(internal)?;
+        let (ciphertext, shared) = client_key.encapsulate(&mut self.rng()?).map_err(internal)?;
         let session_key =
             derive_session_key(shared.expose(), &transcript, SESSION_KEY_INFO).map_err(internal)?;
         // 6. The session: a random token, stored only as its hash; the key encrypted.
-        let token = B64.encode(crate::entropy::random_array::<32>(self.entropy.as_ref()).map_err(internal)?);
+        let token = B64
+            .encode(crate::entropy::random_array::<32>(self.entropy.as_ref()).map_err(internal)?);
         let id = session_id_for_token(&token);
         let key_encrypted = self
             .keyring()?
-            .encrypt(&session_key_aad(&id), session_key.expose(), &mut self.rng()?)
+            .encrypt(
+                &session_key_aad(&id),
+                session_key.expose(),
+                &mut self.rng()?,
+            )
             .map_err(internal)?
             .to_bytes();
         let cfg = &self.identity.config;
@@ -503,7 +513,10 @@ impl Bank {
             last_counter: 0,
             revoked_at: None,
             client_addr: req.client_addr.clone(),
-            user_agent: req.user_agent.as_ref().map(|u| u.chars().take(256).collect()),
+            user_agent: req
+                .user_agent
+                .as_ref()
+                .map(|u| u.chars().take(256).collect()),
         };
         let principal = principal_for(&user, &session)?;
         let mut event = self.audit_event(

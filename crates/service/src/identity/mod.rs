@@ -16,8 +16,7 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 pub use auth::{
-    AuthFailure, Challenge, ChallengeRequest, LoginOutcome, LoginRequest, RequestFacts,
-    RequestMac,
+    AuthFailure, Challenge, ChallengeRequest, LoginOutcome, LoginRequest, RequestFacts, RequestMac,
 };
 pub use users::{
     ActivateRequest, DeviceView, NewStaffUser, OnboardRequest, OnboardedUser, RegisterRequest,

@@ -2,9 +2,7 @@
 //! administration, device binding and removal, session listing and revocation.
 
 use pqbank_audit::{Actor, Outcome, actions};
-use pqbank_domain::{
-    Branch, Email, LegalName, Password, Role, RoleAssignment, RoleSet, Username,
-};
+use pqbank_domain::{Branch, Email, LegalName, Password, Role, RoleAssignment, RoleSet, Username};
 use pqbank_pki::RevocationReason;
 use pqbank_store::{
     CertRecord, DeviceRecord, DeviceStatus, NewDevice, SessionRecord, UserRecord, UserStatus,
@@ -265,7 +263,13 @@ impl Bank {
         };
         let actor = Self::self_actor(&id, roles);
         let audit = vec![
-            self.audit_event(actor.clone(), actions::USER_CREATE, "user", &id, Outcome::Success)?,
+            self.audit_event(
+                actor.clone(),
+                actions::USER_CREATE,
+                "user",
+                &id,
+                Outcome::Success,
+            )?,
             self.audit_event(
                 actor.clone(),
                 actions::DEVICE_ENROLL,
@@ -273,7 +277,13 @@ impl Bank {
                 &device.id,
                 Outcome::Success,
             )?,
-            self.audit_event(actor, actions::CERT_ISSUE, "certificate", &cert.serial, Outcome::Success)?,
+            self.audit_event(
+                actor,
+                actions::CERT_ISSUE,
+                "certificate",
+                &cert.serial,
+                Outcome::Success,
+            )?,
         ];
         self.store
             .create_user(
@@ -358,7 +368,13 @@ impl Bank {
                 &device.id,
                 Outcome::Success,
             )?,
-            self.audit_event(actor, actions::CERT_ISSUE, "certificate", &cert.serial, Outcome::Success)?,
+            self.audit_event(
+                actor,
+                actions::CERT_ISSUE,
+                "certificate",
+                &cert.serial,
+                Outcome::Success,
+            )?,
         ];
         self.store
             .update_user(
@@ -414,8 +430,13 @@ impl Bank {
         req: NewStaffUser,
     ) -> Result<OnboardedUser, ServiceError> {
         authz()?.require(principal, "user.create", &ObjectRef::route(principal))?;
-        self.create_pending_user(Some(principal), &req, None, Some(self.identity.config.activation_ttl))
-            .await
+        self.create_pending_user(
+            Some(principal),
+            &req,
+            None,
+            Some(self.identity.config.activation_ttl),
+        )
+        .await
     }
 
     /// A clerk (or admin) onboards a customer, who then activates with the returned code.
@@ -460,15 +481,16 @@ impl Bank {
             .map(Branch::parse)
             .transpose()
             .map_err(|e| invalid("branch", e))?;
-        let assignment =
-            RoleAssignment::new(req.roles, branch).map_err(|e| invalid("roles", e))?;
+        let assignment = RoleAssignment::new(req.roles, branch).map_err(|e| invalid("roles", e))?;
         if req.roles.is_empty() {
             return Err(ServiceError::Invalid("roles: at least one role".into()));
         }
         if let Some(a) = &address
             && (a.chars().count() > 500 || a.chars().any(|c| c.is_control() && c != '\n'))
         {
-            return Err(ServiceError::Invalid("address: at most 500 characters".into()));
+            return Err(ServiceError::Invalid(
+                "address: at most 500 characters".into(),
+            ));
         }
         let now = self.clock.now();
         let id = self.new_uuid()?;
@@ -622,8 +644,13 @@ impl Bank {
                 (true, false) => actions::ROLE_REMOVE,
                 _ => continue,
             };
-            let mut e =
-                self.audit_event(principal.actor(), action, "user", &user.id, Outcome::Success)?;
+            let mut e = self.audit_event(
+                principal.actor(),
+                action,
+                "user",
+                &user.id,
+                Outcome::Success,
+            )?;
             if let (Ok(k), Ok(v)) = (
                 pqbank_audit::DetailKey::new("role"),
                 pqbank_audit::DetailValue::new(role.as_str()),
@@ -647,7 +674,11 @@ impl Bank {
         user_id: &str,
         enabled: bool,
     ) -> Result<UserView, ServiceError> {
-        let action = if enabled { "user.enable" } else { "user.disable" };
+        let action = if enabled {
+            "user.enable"
+        } else {
+            "user.disable"
+        };
         let mut user = self.load_user_for(principal, action, user_id).await?;
         if user.id == principal.user_id {
             return Err(ServiceError::Forbidden("own_account"));
@@ -773,7 +804,9 @@ impl Bank {
         principal: &Principal,
         user_id: &str,
     ) -> Result<Vec<DeviceView>, ServiceError> {
-        let user = self.load_user_for(principal, "device.list", user_id).await?;
+        let user = self
+            .load_user_for(principal, "device.list", user_id)
+            .await?;
         let certs = self.store.list_certificates(&user.id, 1000).await?;
         let devices = self.store.list_devices(&user.id).await?;
         Ok(devices
@@ -867,9 +900,10 @@ impl Bank {
             return Err(ServiceError::NotFound);
         }
         let certs = self.store.list_certificates(&device.user_id, 1000).await?;
-        for cert in certs.iter().filter(|c| {
-            c.device_id == device.id && c.status == pqbank_store::CertStatus::Valid
-        }) {
+        for cert in certs
+            .iter()
+            .filter(|c| c.device_id == device.id && c.status == pqbank_store::CertStatus::Valid)
+        {
             match self
                 .revoke_certificate(&cert.serial, RevocationReason::CessationOfOperation)
                 .await
@@ -890,7 +924,9 @@ impl Bank {
         principal: &Principal,
         user_id: &str,
     ) -> Result<Vec<SessionView>, ServiceError> {
-        let user = self.load_user_for(principal, "session.list", user_id).await?;
+        let user = self
+            .load_user_for(principal, "session.list", user_id)
+            .await?;
         let now = self.clock.now();
         let rows = self.store.list_sessions(&user.id, 100).await?;
         Ok(rows
@@ -909,7 +945,9 @@ impl Bank {
         user_id: &str,
         session_id: &str,
     ) -> Result<(), ServiceError> {
-        let user = self.load_user_for(principal, "session.revoke", user_id).await?;
+        let user = self
+            .load_user_for(principal, "session.revoke", user_id)
+            .await?;
         let owned = self
             .store
             .list_sessions(&user.id, 200)

@@ -1,0 +1,169 @@
+//! Audit log API (auditors and admins): the latest signed checkpoint, entries, inclusion and
+//! consistency proofs. Everything here can be re-checked offline (`pqbank audit verify`).
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::AppState;
+use crate::problem::{ApiError, Problem};
+
+/// A signed tree head (C2SP tlog-checkpoint signed note).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckpointDto {
+    /// Tree size.
+    pub size: u64,
+    /// Signing time (RFC 3339).
+    pub time: String,
+    /// The signed note (origin, size, base64 root hash, composite ML-DSA-65 + Ed25519 signature).
+    pub note: String,
+}
+
+fn checkpoint_dto(c: pqbank_store::CheckpointRecord) -> CheckpointDto {
+    CheckpointDto {
+        size: c.size,
+        time: c
+            .time
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        note: c.note,
+    }
+}
+
+/// The latest signed checkpoint (one is made on demand if none exists yet).
+#[utoipa::path(get, path = "/api/v1/audit/checkpoint", tag = "audit",
+    responses((status = 200, body = CheckpointDto), (status = 403, body = Problem)))]
+pub async fn checkpoint(State(state): State<AppState>) -> Result<Json<CheckpointDto>, ApiError> {
+    let c = match state.bank.latest_checkpoint().await? {
+        Some(c) => c,
+        None => state.bank.create_checkpoint().await?,
+    };
+    Ok(Json(checkpoint_dto(c)))
+}
+
+/// Signs a checkpoint over the current log now.
+#[utoipa::path(post, path = "/api/v1/audit/checkpoint", tag = "audit",
+    responses((status = 201, body = CheckpointDto), (status = 403, body = Problem)))]
+pub async fn create_checkpoint(
+    State(state): State<AppState>,
+) -> Result<(StatusCode, Json<CheckpointDto>), ApiError> {
+    let c = state.bank.create_checkpoint().await?;
+    Ok((StatusCode::CREATED, Json(checkpoint_dto(c))))
+}
+
+/// A range of entries.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EntriesQuery {
+    /// First index (inclusive).
+    pub start: u64,
+    /// Last index (exclusive); at most 1000 entries per page.
+    pub end: u64,
+}
+
+/// One audit entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryDto {
+    /// Index.
+    pub index: u64,
+    /// RFC 9162 leaf hash (hex).
+    pub leaf_hash: String,
+    /// The canonical event (RFC 8785 JSON text, exactly the Merkle leaf).
+    pub leaf: String,
+}
+
+/// Entries `start..end`.
+#[utoipa::path(get, path = "/api/v1/audit/entries", tag = "audit", params(EntriesQuery),
+    responses((status = 200, body = Vec<EntryDto>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn entries(
+    State(state): State<AppState>,
+    Query(q): Query<EntriesQuery>,
+) -> Result<Json<Vec<EntryDto>>, ApiError> {
+    let rows = state.bank.audit_entries(q.start, q.end).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|e| EntryDto {
+                index: e.index,
+                leaf_hash: hex::encode(e.leaf_hash.0),
+                leaf: String::from_utf8_lossy(&e.leaf).into_owned(),
+            })
+            .collect(),
+    ))
+}
+
+/// Inclusion proof query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct InclusionQuery {
+    /// Entry index.
+    pub index: u64,
+    /// Tree size (e.g. a checkpoint's).
+    pub tree_size: u64,
+}
+
+/// An inclusion proof.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InclusionDto {
+    /// Entry index.
+    pub index: u64,
+    /// Tree size.
+    pub tree_size: u64,
+    /// Leaf hash (hex).
+    pub leaf_hash: String,
+    /// Audit path (hex), leaf sibling first.
+    pub hashes: Vec<String>,
+}
+
+/// RFC 9162 inclusion proof.
+#[utoipa::path(get, path = "/api/v1/audit/proof/inclusion", tag = "audit", params(InclusionQuery),
+    responses((status = 200, body = InclusionDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn inclusion(
+    State(state): State<AppState>,
+    Query(q): Query<InclusionQuery>,
+) -> Result<Json<InclusionDto>, ApiError> {
+    let p = state.bank.inclusion_proof(q.index, q.tree_size).await?;
+    Ok(Json(InclusionDto {
+        index: p.index,
+        tree_size: p.tree_size,
+        leaf_hash: hex::encode(p.leaf_hash.0),
+        hashes: p.hashes.iter().map(|h| hex::encode(h.0)).collect(),
+    }))
+}
+
+/// Consistency proof query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyQuery {
+    /// Older tree size.
+    pub first: u64,
+    /// Newer tree size.
+    pub second: u64,
+}
+
+/// A consistency proof.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsistencyDto {
+    /// Older size.
+    pub first: u64,
+    /// Newer size.
+    pub second: u64,
+    /// Proof hashes (hex).
+    pub hashes: Vec<String>,
+}
+
+/// RFC 9162 consistency proof.
+#[utoipa::path(get, path = "/api/v1/audit/proof/consistency", tag = "audit", params(ConsistencyQuery),
+    responses((status = 200, body = ConsistencyDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn consistency(
+    State(state): State<AppState>,
+    Query(q): Query<ConsistencyQuery>,
+) -> Result<Json<ConsistencyDto>, ApiError> {
+    let hashes = state.bank.consistency_proof(q.first, q.second).await?;
+    Ok(Json(ConsistencyDto {
+        first: q.first,
+        second: q.second,
+        hashes: hashes.iter().map(|h| hex::encode(h.0)).collect(),
+    }))
+}
