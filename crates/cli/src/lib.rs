@@ -1,6 +1,7 @@
 //! pqbank-cli: the client-side commands of the `pqbank` binary (status, crypto; device, transfers,
 //! certificates, audit verification and benchmarks as they land).
 
+pub mod cert;
 pub mod crypto;
 
 use std::path::PathBuf;
@@ -31,12 +32,21 @@ pub enum Command {
         #[command(subcommand)]
         command: crypto::CryptoCommand,
     },
+    /// Certificates, CSRs and CRLs: inspect (text or JSON), verify against the CA chain and CRL.
+    Cert {
+        /// What to do.
+        #[command(subcommand)]
+        command: cert::CertCommand,
+    },
 }
 
 /// Runs a command and returns the process exit code.
 pub fn run(command: Command) -> ExitCode {
     if let Command::Crypto { command } = command {
         return exit(crypto::run(command));
+    }
+    if let Command::Cert { command } = command {
+        return cert::run(command);
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -51,7 +61,7 @@ pub fn run(command: Command) -> ExitCode {
     let result = runtime.block_on(async {
         match command {
             Command::Status(remote) => status(&remote).await,
-            Command::Crypto { .. } => Err("handled above".to_owned()),
+            Command::Crypto { .. } | Command::Cert { .. } => Err("handled above".to_owned()),
         }
     });
     exit(result)
