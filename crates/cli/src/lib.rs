@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod cert;
 pub mod crypto;
 
 use std::path::PathBuf;
@@ -42,12 +43,21 @@ pub enum Command {
         #[command(subcommand)]
         command: crypto::CryptoCommand,
     },
+    /// Certificates, CSRs and CRLs: inspect (text or JSON), verify against the CA chain and CRL.
+    Cert {
+        /// What to do.
+        #[command(subcommand)]
+        command: cert::CertCommand,
+    },
 }
 
 /// Runs a command and returns the process exit code.
 pub fn run(command: Command) -> ExitCode {
     if let Command::Crypto { command } = command {
         return exit(crypto::run(command));
+    }
+    if let Command::Cert { command } = command {
+        return cert::run(command);
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -64,7 +74,7 @@ pub fn run(command: Command) -> ExitCode {
             Command::Status(remote) => status(&remote).await,
             Command::Account(c) => account::run_account(c).await,
             Command::Device { command } => account::run_device(command).await,
-            Command::Crypto { .. } => Err("handled above".to_owned()),
+            Command::Crypto { .. } | Command::Cert { .. } => Err("handled above".to_owned()),
         }
     });
     exit(result)

@@ -213,8 +213,11 @@ impl Cert {
             .map(|ski| ski.0.as_bytes().to_vec()))
     }
 
-    /// The URIs of the subjectAltName extension.
-    pub(crate) fn san_uris(&self) -> Result<Vec<String>, PkiError> {
+    /// The URIs of the subjectAltName extension (device certificates: the user and device URNs).
+    ///
+    /// # Errors
+    /// [`PkiError::Malformed`] for an undecodable extension.
+    pub fn san_uris(&self) -> Result<Vec<String>, PkiError> {
         let Some(san) = self.extension::<SubjectAltName>()? else {
             return Ok(Vec::new());
         };

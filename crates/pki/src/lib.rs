@@ -11,7 +11,7 @@
 //!   serial and CRL distribution point; KEM keys (X-Wing, ML-KEM-768) are authorised by a
 //!   [`SignedKemCertRequest`] signed with the device's certified signature key.
 //! - **Revocation** ([`build_crl`], [`Crl`], [`RevocationSet`]).
-//! - **Validation** ([`validate_end_entity`], [`CaChain`]): rustls-webpki with pqbank's own
+//! - **Validation** ([`validate_end_entity`], [`validate_end_entity_unbound`], [`CaChain`]): rustls-webpki with pqbank's own
 //!   ML-DSA / composite verifiers, plus key usage, key type, identity and revocation reason.
 //! - **Inspection** ([`inspect`], [`inspect_cert`], [`inspect_crl`], [`inspect_csr`]).
 //!
@@ -105,5 +105,6 @@ pub use kem_request::{
 pub use profile::{AUDIT_SIGNER_URN, CertUsage, MAX_SUBJECT_LEN};
 pub use validate::{
     CaChain, CertPublicKey, Revocation, ValidatedCert, validate_audit_signer, validate_end_entity,
+    validate_end_entity_unbound,
 };
 pub use validity::ValidityPeriod;

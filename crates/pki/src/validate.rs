@@ -187,6 +187,45 @@ pub fn validate_end_entity(
     usage: CertUsage,
     expected: &DeviceIdentity,
 ) -> Result<ValidatedCert, PkiError> {
+    let valid = validate(cert_der, chain, revocation, time, Some(usage))?;
+    if valid.user_id != expected.user_id {
+        return Err(PkiError::IdentityMismatch(
+            "certificate belongs to another user",
+        ));
+    }
+    if valid.device_id != expected.device_id {
+        return Err(PkiError::IdentityMismatch(
+            "certificate belongs to another device",
+        ));
+    }
+    Ok(valid)
+}
+
+/// Validates a device certificate like [`validate_end_entity`] but without an expected device
+/// (for operators and offline tools): the usage follows from the certified key (a signature key
+/// needs digitalSignature, a KEM key keyEncipherment), and the identity the certificate names
+/// (exactly one user and one device URN, CN = device) is returned, not compared.
+///
+/// # Errors
+/// As [`validate_end_entity`]; [`PkiError::IdentityMismatch`] only for a certificate that does
+/// not name exactly one user and one device.
+pub fn validate_end_entity_unbound(
+    cert_der: &[u8],
+    chain: &CaChain,
+    revocation: Revocation<'_>,
+    time: OffsetDateTime,
+) -> Result<ValidatedCert, PkiError> {
+    validate(cert_der, chain, revocation, time, None)
+}
+
+/// The checks shared by both entry points; `usage: None` derives it from the key type.
+fn validate(
+    cert_der: &[u8],
+    chain: &CaChain,
+    revocation: Revocation<'_>,
+    time: OffsetDateTime,
+    usage: Option<CertUsage>,
+) -> Result<ValidatedCert, PkiError> {
     let cert = Cert::from_der(cert_der)?;
     let serial = cert.serial()?;
     check_root_validity(chain.root(), time)?;
@@ -239,6 +278,13 @@ pub fn validate_end_entity(
         set.check(&serial)?;
     }
 
+    let usage = match usage {
+        Some(usage) => usage,
+        None => match key_kind(&cert)? {
+            AlgKind::Signature => CertUsage::DeviceSignature,
+            AlgKind::Kem => CertUsage::DeviceKem,
+        },
+    };
     let key_usage = cert
         .key_usage()?
         .ok_or(PkiError::WrongUsage("keyUsage extension missing"))?;
@@ -253,16 +299,6 @@ pub fn validate_end_entity(
     }
     let public_key = public_key(&cert, usage)?;
     let (user_id, device_id) = bound_identity(&cert)?;
-    if user_id != expected.user_id {
-        return Err(PkiError::IdentityMismatch(
-            "certificate belongs to another user",
-        ));
-    }
-    if device_id != expected.device_id {
-        return Err(PkiError::IdentityMismatch(
-            "certificate belongs to another device",
-        ));
-    }
     Ok(ValidatedCert {
         serial,
         user_id,
@@ -304,16 +340,7 @@ fn revocation_reason(crls: &[Crl], serial: &Serial, chain: &CaChain) -> Revocati
 
 /// The certified key, which must be of the kind `usage` needs.
 fn public_key(cert: &Cert, usage: CertUsage) -> Result<CertPublicKey, PkiError> {
-    let oid = cert
-        .x509()
-        .tbs_certificate()
-        .subject_public_key_info()
-        .algorithm
-        .oid
-        .to_string();
-    let kind = registry::by_oid(&oid)
-        .map(|info| info.kind)
-        .ok_or_else(|| PkiError::UnsupportedAlgorithm(oid.clone()))?;
+    let kind = key_kind(cert)?;
     let spki = cert.spki_der()?;
     match (usage, kind) {
         (CertUsage::DeviceSignature, AlgKind::Signature) => {
@@ -331,6 +358,20 @@ fn public_key(cert: &Cert, usage: CertUsage) -> Result<CertPublicKey, PkiError> 
             "a signature certificate has no KEM key",
         )),
     }
+}
+
+/// Whether the certified key is a signature or a KEM key (by its SPKI algorithm OID).
+fn key_kind(cert: &Cert) -> Result<AlgKind, PkiError> {
+    let oid = cert
+        .x509()
+        .tbs_certificate()
+        .subject_public_key_info()
+        .algorithm
+        .oid
+        .to_string();
+    registry::by_oid(&oid)
+        .map(|info| info.kind)
+        .ok_or(PkiError::UnsupportedAlgorithm(oid))
 }
 
 /// The user and device named by the SAN URNs (exactly one of each), with the subject CN equal

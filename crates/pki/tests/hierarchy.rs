@@ -370,3 +370,55 @@ fn issuance_ignores_the_csr_subject_and_extensions() {
         Err(PkiError::InvalidParameter(_))
     ));
 }
+
+#[test]
+fn unbound_validation_reports_the_identity_and_infers_the_usage() {
+    let h = Hierarchy::new(SignatureAlgorithm::MlDsa65Ed25519, 60);
+    let id = identity("bob", "tablet");
+    let (sig_key, sig_cert) = h.device_signature_cert(&id);
+    let (_, kem_cert) = h.device_kem_cert(KemAlgorithm::XWing, &id, &sig_key, &sig_cert);
+    let crl = h.crl(1, &[]);
+    let chain = h.chain();
+    let check = |cert: &Cert, crls: &[Crl], at| {
+        validate_end_entity_unbound(cert.der(), &chain, Revocation::Crls(crls), at)
+    };
+
+    let valid = check(&sig_cert, std::slice::from_ref(&crl), NOW).unwrap();
+    assert_eq!(valid.identity(), id);
+    assert_eq!(valid.usage, CertUsage::DeviceSignature);
+    assert!(valid.public_key.as_signature().is_some());
+    let valid = check(&kem_cert, std::slice::from_ref(&crl), NOW).unwrap();
+    assert_eq!(valid.usage, CertUsage::DeviceKem);
+    assert_eq!(valid.identity(), id);
+
+    // Everything but the identity is still checked: revocation, time, issuer.
+    let revoked = h.crl(
+        2,
+        &[RevokedEntry {
+            serial: sig_cert.serial().unwrap(),
+            revoked_at: NOW - time::Duration::minutes(5),
+            reason: RevocationReason::KeyCompromise,
+        }],
+    );
+    assert_eq!(
+        check(&sig_cert, &[revoked], NOW).unwrap_err(),
+        PkiError::Revoked {
+            reason: RevocationReason::KeyCompromise
+        }
+    );
+    assert_eq!(
+        check(&sig_cert, &[], NOW).unwrap_err(),
+        PkiError::RevocationUnknown
+    );
+    assert!(check(&sig_cert, &[crl], NOW + time::Duration::days(400)).is_err());
+    let other = Hierarchy::new(SignatureAlgorithm::MlDsa65Ed25519, 61);
+    assert!(
+        validate_end_entity_unbound(
+            sig_cert.der(),
+            &other.chain(),
+            Revocation::Set(&RevocationSet::new()),
+            NOW
+        )
+        .is_err()
+    );
+}

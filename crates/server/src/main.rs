@@ -1,12 +1,16 @@
-//! The `pqbank` binary: `serve`, `config show`, and the client-side commands of pqbank-cli.
+//! The `pqbank` binary: `serve`, `config show`, the operator commands `ca init` / `ca rotate` and
+//! `audit export`, and the client-side commands of pqbank-cli.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
-use pqbank_server::Server;
+use aws_lc_rs::digest;
+use clap::{Args, Parser, Subcommand};
 use pqbank_server::config::{Config, LogFormat, ServeArgs};
 use pqbank_server::listener::shutdown_signal;
+use pqbank_server::{Server, open_bank};
+use pqbank_service::Bank;
+use pqbank_service::ca::{CaInfo, CaSummary};
 use pqbank_service::clock::SystemClock;
 use pqbank_service::entropy::OsEntropy;
 use tracing_subscriber::EnvFilter;
@@ -28,6 +32,11 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Operate the bank's certificate authority on the configured data directory and database.
+    Ca {
+        #[command(subcommand)]
+        command: CaCommand,
+    },
     /// The audit log: export (operator, on the server) and offline verification.
     Audit {
         #[command(subcommand)]
@@ -35,6 +44,25 @@ enum Command {
     },
     #[command(flatten)]
     Client(pqbank_cli::Command),
+}
+
+#[derive(Debug, Subcommand)]
+enum CaCommand {
+    /// Create the root and issuing CA. If a CA exists, report it and change nothing.
+    Init(CaInitArgs),
+    /// Create a new issuing CA under the root and make it the active one; certificates of the
+    /// previous issuing CAs stay valid until they expire.
+    Rotate(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct CaInitArgs {
+    /// Signature algorithm of the new CA (same as --ca-algorithm): mldsa65-ed25519 (default),
+    /// mldsa65-ecdsa-p256, mldsa65-rsa3072-pss or mldsa65.
+    #[arg(long)]
+    algorithm: Option<String>,
+    #[command(flatten)]
+    serve: ServeArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,6 +155,7 @@ fn main() -> ExitCode {
                 }
             })
         }
+        Command::Ca { command } => ca(command),
         Command::Audit { command } => match command {
             AuditCommand::Export { out, serve } => audit_export(&serve, &out),
             AuditCommand::Offline(command) => match pqbank_cli::audit::run(command) {
@@ -191,4 +220,142 @@ fn audit_export(args: &ServeArgs, out: &std::path::Path) -> ExitCode {
             }
         }
     })
+}
+
+/// `pqbank ca init|rotate`: opens the data directory and database like `serve` (migrations
+/// included), acts on the CA and prints a summary.
+#[allow(clippy::print_stdout)] // a CLI prints its results
+fn ca(command: CaCommand) -> ExitCode {
+    let (args, rotate) = match command {
+        CaCommand::Init(CaInitArgs {
+            algorithm,
+            mut serve,
+        }) => {
+            if algorithm.is_some() {
+                serve.ca_algorithm = algorithm;
+            }
+            (serve, false)
+        }
+        CaCommand::Rotate(serve) => (serve, true),
+    };
+    let config = match Config::resolve(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("pqbank: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("pqbank: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let requested = config.ca_algorithm;
+        let bank = match open_bank(&config, Arc::new(SystemClock), Arc::new(OsEntropy)).await {
+            Ok(bank) => bank,
+            Err(e) => {
+                eprintln!("pqbank: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let result = if rotate {
+            ca_rotate(&bank).await
+        } else {
+            ca_init(&bank, requested.id()).await
+        };
+        bank.store().close().await;
+        match result {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("pqbank: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+async fn ca_init(bank: &Bank, requested: &str) -> Result<String, String> {
+    let (summary, created) = bank.ensure_ca().await.map_err(|e| e.to_string())?;
+    let mut text = if created {
+        format!("created a new CA ({requested})\n")
+    } else {
+        let mut t = "a CA already exists; nothing changed\n".to_owned();
+        if summary.root.algorithm != requested {
+            t.push_str(&format!(
+                "note: the existing CA uses {}, not the requested {requested}\n",
+                summary.root.algorithm
+            ));
+        }
+        t
+    };
+    text.push_str(&ca_summary_text(bank, &summary)?);
+    Ok(text)
+}
+
+async fn ca_rotate(bank: &Bank) -> Result<String, String> {
+    if !bank.load_ca().await.map_err(|e| e.to_string())? {
+        return Err("no CA yet: run `pqbank ca init` first".to_owned());
+    }
+    let previous = bank.ca_summary().map_err(|e| e.to_string())?.issuing.id;
+    let summary = bank.rotate_issuing_ca().await.map_err(|e| e.to_string())?;
+    let mut text = format!(
+        "rotated the issuing CA: {previous} -> {} (certificates of {previous} stay valid until they expire)\n",
+        summary.issuing.id
+    );
+    text.push_str(&ca_summary_text(bank, &summary)?);
+    Ok(text)
+}
+
+/// Root and active issuing CA: ids, algorithm, subject, serial, validity, SHA-256 fingerprints.
+fn ca_summary_text(bank: &Bank, summary: &CaSummary) -> Result<String, String> {
+    let pem = bank.ca_chain_pem().map_err(|e| e.to_string())?;
+    // ca_chain_pem is the issuing CA followed by the root.
+    let mut fingerprints = pem
+        .split_inclusive("-----END CERTIFICATE-----")
+        .filter(|block| block.contains("-----BEGIN CERTIFICATE-----"))
+        .map(|block| {
+            pqbank_pki::Cert::from_pem(block.trim())
+                .map(|cert| hex::encode(digest::digest(&digest::SHA256, cert.der())))
+                .map_err(|e| e.to_string())
+        });
+    let issuing_fp = fingerprints.next().transpose()?.unwrap_or_default();
+    let root_fp = fingerprints.next().transpose()?.unwrap_or_default();
+    let mut text = String::new();
+    ca_info_text(&mut text, "root CA", &summary.root, &root_fp);
+    ca_info_text(
+        &mut text,
+        &format!(
+            "issuing CA (active; {} issuing CA(s) still valid)",
+            summary.issuing_count
+        ),
+        &summary.issuing,
+        &issuing_fp,
+    );
+    Ok(text)
+}
+
+fn ca_info_text(out: &mut String, title: &str, info: &CaInfo, fingerprint: &str) {
+    let time = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|_| t.to_string())
+    };
+    out.push_str(&format!(
+        "{title}\n  id:          {}\n  algorithm:   {}\n  subject:     {}\n  serial:      {}\n  not before:  {}\n  not after:   {}\n  sha256:      {fingerprint}\n",
+        info.id,
+        info.algorithm,
+        info.subject,
+        info.serial,
+        time(info.not_before),
+        time(info.not_after),
+    ));
 }

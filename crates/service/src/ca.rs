@@ -311,7 +311,9 @@ impl Bank {
     }
 
     /// Creates the root and issuing CA unless an active issuing CA exists; then loads it.
-    /// Returns the summary and whether something was created.
+    /// Returns the summary and whether something was created. Instances starting at once on
+    /// one database create a single CA: the store inserts the hierarchy only if no active root
+    /// exists, serialised across instances; the losers discard their keys and load the winner's.
     ///
     /// # Errors
     /// Store, key ring and PKI errors.
@@ -320,46 +322,78 @@ impl Bank {
             return Ok((self.ca_summary()?, false));
         }
         let config = self.pki_config()?.clone();
-        let now = self.clock.now();
-        let mut rng = self.rng()?;
-        let root_key = SigningKey::generate(config.algorithm, &mut rng).map_err(internal)?;
-        let serial = self.new_serial()?;
-        let bank = rdn_value(config.bank_name.as_str());
-        let root_cert = build_root_ca(
-            &root_key,
-            &format!("CN={bank} Root CA,O={bank}"),
-            ValidityPeriod::days_from(now, ROOT_CA_DAYS)?,
-            &serial,
-            &mut rng,
-        )?;
-        let root_id = format!("root-{}", serial.to_hex());
-        self.store
-            .insert_ca(&CaRecord {
-                id: root_id.clone(),
-                kind: CaKind::Root,
-                parent_id: None,
-                algorithm: config.algorithm.id().to_owned(),
-                cert_der: root_cert.der().to_vec(),
-                key_encrypted: self.encrypt_key(&root_id, &root_key)?,
-                not_after: root_cert.not_after()?,
-                active: true,
-                created_at: now,
+        // Another instance may have created the CA since load_ca read the store.
+        let records = self.store.list_cas().await?;
+        let existing_root = records
+            .iter()
+            .rev()
+            .find(|r| r.kind == CaKind::Root && r.active);
+        let has_issuing = |root: &CaRecord| {
+            records.iter().any(|r| {
+                r.kind == CaKind::Issuing && r.active && r.parent_id.as_deref() == Some(&root.id)
             })
-            .await?;
-        self.create_issuing_ca(&root_id, &root_key, root_cert, 1)
-            .await?;
-        tracing::info!(root = %root_id, algorithm = config.algorithm.id(), "created the CA");
-        self.load_ca().await?;
-        Ok((self.ca_summary()?, true))
+        };
+        let created = match existing_root {
+            Some(existing) if has_issuing(existing) => false,
+            // A root without an active issuing CA (an interrupted setup): issue below it.
+            Some(existing) => {
+                let key = self.decrypt_key(existing)?;
+                let cert = Cert::from_der(&existing.cert_der)?;
+                let issuing = self.build_issuing_ca(&existing.id, &key, cert, 1)?;
+                self.store.insert_ca(&issuing).await?;
+                true
+            }
+            None => {
+                let now = self.clock.now();
+                let mut rng = self.rng()?;
+                let root_key =
+                    SigningKey::generate(config.algorithm, &mut rng).map_err(internal)?;
+                let serial = self.new_serial()?;
+                let bank = rdn_value(config.bank_name.as_str());
+                let root_cert = build_root_ca(
+                    &root_key,
+                    &format!("CN={bank} Root CA,O={bank}"),
+                    ValidityPeriod::days_from(now, ROOT_CA_DAYS)?,
+                    &serial,
+                    &mut rng,
+                )?;
+                let root_id = format!("root-{}", serial.to_hex());
+                let root = CaRecord {
+                    id: root_id.clone(),
+                    kind: CaKind::Root,
+                    parent_id: None,
+                    algorithm: config.algorithm.id().to_owned(),
+                    cert_der: root_cert.der().to_vec(),
+                    key_encrypted: self.encrypt_key(&root_id, &root_key)?,
+                    not_after: root_cert.not_after()?,
+                    active: true,
+                    created_at: now,
+                };
+                let issuing = self.build_issuing_ca(&root_id, &root_key, root_cert, 1)?;
+                self.store.create_ca_hierarchy(&root, &issuing).await?
+            }
+        };
+        if created {
+            tracing::info!(algorithm = config.algorithm.id(), "created the CA");
+        } else {
+            tracing::info!("another instance created the CA first; using it");
+        }
+        if !self.load_ca().await? {
+            return Err(ServiceError::Invalid(
+                "the CA has no active issuing CA".into(),
+            ));
+        }
+        Ok((self.ca_summary()?, created))
     }
 
-    async fn create_issuing_ca(
+    /// A new issuing CA below the root `root_id` (certificate and encrypted key), not stored.
+    fn build_issuing_ca(
         &self,
         root_id: &str,
         root_key: &SigningKey,
         root_cert: Cert,
         number: usize,
-    ) -> Result<String, ServiceError> {
+    ) -> Result<CaRecord, ServiceError> {
         let config = self.pki_config()?.clone();
         let now = self.clock.now();
         let mut rng = self.rng()?;
@@ -380,20 +414,17 @@ impl Bank {
             &mut rng,
         )?;
         let id = format!("issuing-{}", serial.to_hex());
-        self.store
-            .insert_ca(&CaRecord {
-                id: id.clone(),
-                kind: CaKind::Issuing,
-                parent_id: Some(root_id.to_owned()),
-                algorithm: config.algorithm.id().to_owned(),
-                cert_der: cert.der().to_vec(),
-                key_encrypted: self.encrypt_key(&id, &key)?,
-                not_after: cert.not_after()?,
-                active: true,
-                created_at: now,
-            })
-            .await?;
-        Ok(id)
+        Ok(CaRecord {
+            key_encrypted: self.encrypt_key(&id, &key)?,
+            id,
+            kind: CaKind::Issuing,
+            parent_id: Some(root_id.to_owned()),
+            algorithm: config.algorithm.id().to_owned(),
+            cert_der: cert.der().to_vec(),
+            not_after: cert.not_after()?,
+            active: true,
+            created_at: now,
+        })
     }
 
     /// Creates a new issuing CA under the same root and makes it active. Certificates of the
@@ -417,9 +448,10 @@ impl Bank {
             .filter(|r| r.kind == CaKind::Issuing)
             .count()
             .saturating_add(1);
-        let id = self
-            .create_issuing_ca(&root_id, &root_key, Cert::from_der(&root.cert_der)?, number)
-            .await?;
+        let issuing =
+            self.build_issuing_ca(&root_id, &root_key, Cert::from_der(&root.cert_der)?, number)?;
+        let id = issuing.id.clone();
+        self.store.insert_ca(&issuing).await?;
         tracing::info!(issuing = %id, "rotated the issuing CA");
         self.load_ca().await?;
         self.ca_summary()

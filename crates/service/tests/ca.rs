@@ -307,3 +307,61 @@ async fn ca_private_keys_are_encrypted_at_rest() {
         }
     }
 }
+
+/// Instances starting at once on one database (each with its own connection pool, entropy and
+/// the shared key ring) end up with one CA: one creates it, the others load it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_starts_create_one_ca() {
+    let db = fresh_database().await.unwrap();
+    let mut rng = StdRng::from_seed([77; 32]);
+    let ring = Arc::new(KeyRing::generate(KemAlgorithm::XWing, &mut rng).unwrap());
+    let config = CaConfig::new(
+        SignatureAlgorithm::MlDsa65Ed25519,
+        "Test Bank",
+        "https://bank.test/pki/crl.der",
+    )
+    .unwrap();
+    let mut banks = Vec::new();
+    for seed in 0..3u8 {
+        let store = connect(&db.url, &ConnectOptions::default()).await.unwrap();
+        let clock = Arc::new(ManualClock::new(datetime!(2026-11-29 12:00 UTC)));
+        banks.push(
+            Bank::new(store, clock, Arc::new(SeededEntropy::new(&[100 + seed])))
+                .with_ca(ring.clone(), config.clone()),
+        );
+    }
+    let tasks: Vec<_> = banks
+        .iter()
+        .cloned()
+        .map(|bank| tokio::spawn(async move { bank.ensure_ca().await.unwrap() }))
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    assert_eq!(
+        results.iter().filter(|(_, created)| *created).count(),
+        1,
+        "exactly one instance creates the CA"
+    );
+    let first = &results[0].0;
+    for (summary, _) in &results {
+        assert_eq!(summary.root.id, first.root.id);
+        assert_eq!(summary.issuing.id, first.issuing.id);
+    }
+    let cas = banks[0].store().list_cas().await.unwrap();
+    assert_eq!(cas.len(), 2, "one root and one issuing CA: {cas:?}");
+    // Every instance issues under the same CA, and the others validate what it issued.
+    let (_, csr) = device_csr(&mut rng);
+    let issued = banks[1]
+        .issue_device_signature_cert("alice", "phone-1", &csr)
+        .await
+        .unwrap();
+    for bank in &banks {
+        bank.validate_device_cert(issued.cert.der(), CertUsage::DeviceSignature, &alice())
+            .unwrap();
+    }
+    for bank in banks {
+        bank.store().close().await;
+    }
+}

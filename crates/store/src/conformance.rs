@@ -198,6 +198,57 @@ pub async fn pki_ca_records(store: Arc<dyn Store>) {
     ));
 }
 
+/// The CA hierarchy is created once: concurrent creators (instances starting at once) are
+/// serialised and only the first inserts; the others see the existing root.
+pub async fn pki_ca_hierarchy_created_once(store: Arc<dyn Store>) {
+    assert!(matches!(
+        store
+            .create_ca_hierarchy(&ca("r0", CaKind::Root, true, T_ROOT), &issuing_for("other"))
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    let tasks: Vec<_> = (0..4)
+        .map(|n| {
+            let store = store.clone();
+            let root = format!("root{n}");
+            let issuing = issuing_for(&root);
+            tokio::spawn(async move {
+                store
+                    .create_ca_hierarchy(&ca(&root, CaKind::Root, true, T_ROOT), &issuing)
+                    .await
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for task in tasks {
+        if task.await.unwrap().unwrap() {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 1, "exactly one creator wins");
+    let all = store.list_cas().await.unwrap();
+    assert_eq!(all.len(), 2, "{all:?}");
+    let (root, issuing) = (&all[0], &all[1]);
+    assert!(root.active && root.kind == CaKind::Root);
+    assert!(issuing.active && issuing.parent_id.as_deref() == Some(root.id.as_str()));
+    assert!(
+        !store
+            .create_ca_hierarchy(
+                &ca("late", CaKind::Root, true, T_ROOT),
+                &issuing_for("late")
+            )
+            .await
+            .unwrap()
+    );
+}
+
+fn issuing_for(root: &str) -> CaRecord {
+    CaRecord {
+        parent_id: Some(root.to_owned()),
+        ..ca(&format!("{root}-iss"), CaKind::Issuing, true, T0)
+    }
+}
+
 /// Certificates, revocation and the feed: revoking twice conflicts, unknown serials are not found,
 /// the feed is ordered, supersession is recorded.
 pub async fn pki_certificates_and_revocations(store: Arc<dyn Store>) {
@@ -293,6 +344,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@each $make;
             ping_and_pool, settings_roundtrip, settings_optimistic_concurrency, settings_limits,
             settings_list_ordered_and_bounded, settings_concurrent_writers, pki_ca_records,
+            pki_ca_hierarchy_created_once,
             pki_certificates_and_revocations, pki_crl_numbers, identity_users_and_devices,
             identity_challenges_single_use, identity_sessions, identity_security_events,
             audit_append_assigns_consecutive_indexes, audit_proofs_verify,

@@ -182,6 +182,17 @@ pub trait PkiStore {
     /// Stores a new CA. If it is active, the previously active CA of its kind is deactivated in
     /// the same transaction. [`StoreError::Conflict`] if the id exists.
     async fn insert_ca(&self, ca: &CaRecord) -> Result<(), StoreError>;
+    /// Creates the CA hierarchy, a root and its first issuing CA (both active), unless an
+    /// active root exists; returns whether it did. Atomic and serialised against every other
+    /// caller on the same database (PostgreSQL: transaction-scoped advisory lock; SQLite:
+    /// `BEGIN IMMEDIATE`), so instances starting at once create one CA, not two.
+    /// [`StoreError::Invalid`] unless `root` is an active root and `issuing` an active issuing
+    /// CA whose parent is `root`; [`StoreError::Conflict`] if an id exists.
+    async fn create_ca_hierarchy(
+        &self,
+        root: &CaRecord,
+        issuing: &CaRecord,
+    ) -> Result<bool, StoreError>;
     /// All CAs, oldest first, ties by id (at most [`crate::MAX_LIST_LIMIT`]).
     async fn list_cas(&self) -> Result<Vec<CaRecord>, StoreError>;
     /// Stores an issued certificate; with `supersedes`, marks that certificate as replaced by
@@ -235,6 +246,24 @@ pub(crate) fn check_ca(ca: &CaRecord) -> Result<(), StoreError> {
     }
     if ca.cert_der.len() > 32 * 1024 || ca.key_encrypted.len() > 64 * 1024 {
         return Err(StoreError::Invalid("CA certificate or key too large"));
+    }
+    Ok(())
+}
+
+/// The records [`PkiStore::create_ca_hierarchy`] accepts.
+pub(crate) fn check_hierarchy(root: &CaRecord, issuing: &CaRecord) -> Result<(), StoreError> {
+    check_ca(root)?;
+    check_ca(issuing)?;
+    if root.kind != CaKind::Root
+        || issuing.kind != CaKind::Issuing
+        || !root.active
+        || !issuing.active
+        || root.parent_id.is_some()
+        || issuing.parent_id.as_deref() != Some(root.id.as_str())
+    {
+        return Err(StoreError::Invalid(
+            "a CA hierarchy is an active root and an active issuing CA below it",
+        ));
     }
     Ok(())
 }

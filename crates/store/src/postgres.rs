@@ -10,7 +10,7 @@ use sqlx::{PgPool, Row};
 
 use time::OffsetDateTime;
 
-use crate::pki::{check_ca, check_cert, check_reason};
+use crate::pki::{check_ca, check_cert, check_hierarchy, check_reason};
 use crate::{
     Backend, CaKind, CaRecord, CertKind, CertRecord, CertStatus, ConnectOptions, CrlRecord,
     DatabaseUrl, MAX_REVOCATIONS, PkiStore, PoolStats, RevocationListener, RevocationRecord,
@@ -170,6 +170,44 @@ const CA_COLUMNS: &str =
 pub(crate) const CERT_COLUMNS: &str = "serial, ca_id, user_id, device_id, usage, cert_der, not_after, status, superseded_by, created_at";
 const REVOCATION_COLUMNS: &str = "seq, serial, ca_id, reason, revoked_at";
 
+/// The lock every CA write takes first (transaction-scoped), so CA changes are serialised
+/// across instances.
+async fn lock_ca_keys(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('pqbank:ca_keys', 0))")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Inserts a CA in `tx` (which holds the CA lock), deactivating the active CA of its kind first.
+async fn insert_ca_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    ca: &CaRecord,
+) -> Result<(), StoreError> {
+    if ca.active {
+        sqlx::query("UPDATE ca_keys SET active = FALSE WHERE kind = $1 AND active")
+            .bind(ca.kind.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query(&format!(
+        "INSERT INTO ca_keys ({CA_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(&ca.id)
+    .bind(ca.kind.as_str())
+    .bind(&ca.parent_id)
+    .bind(&ca.algorithm)
+    .bind(&ca.cert_der)
+    .bind(&ca.key_encrypted)
+    .bind(ca.not_after)
+    .bind(ca.active)
+    .bind(ca.created_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| unique_conflict(e, "CA id exists"))?;
+    Ok(())
+}
+
 fn ca_from_row(row: &sqlx::postgres::PgRow) -> Result<CaRecord, StoreError> {
     Ok(CaRecord {
         id: row.try_get("id")?,
@@ -233,32 +271,34 @@ impl PkiStore for PgStore {
     async fn insert_ca(&self, ca: &CaRecord) -> Result<(), StoreError> {
         check_ca(ca)?;
         let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('pqbank:ca_keys', 0))")
-            .execute(&mut *tx)
-            .await?;
-        if ca.active {
-            sqlx::query("UPDATE ca_keys SET active = FALSE WHERE kind = $1 AND active")
-                .bind(ca.kind.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query(&format!(
-            "INSERT INTO ca_keys ({CA_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        ))
-        .bind(&ca.id)
-        .bind(ca.kind.as_str())
-        .bind(&ca.parent_id)
-        .bind(&ca.algorithm)
-        .bind(&ca.cert_der)
-        .bind(&ca.key_encrypted)
-        .bind(ca.not_after)
-        .bind(ca.active)
-        .bind(ca.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| unique_conflict(e, "CA id exists"))?;
+        lock_ca_keys(&mut tx).await?;
+        insert_ca_in(&mut tx, ca).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn create_ca_hierarchy(
+        &self,
+        root: &CaRecord,
+        issuing: &CaRecord,
+    ) -> Result<bool, StoreError> {
+        check_hierarchy(root, issuing)?;
+        let mut tx = self.pool.begin().await?;
+        // Held until commit/rollback: a second instance waits here, then sees the root.
+        lock_ca_keys(&mut tx).await?;
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM ca_keys WHERE kind = 'root' AND active)",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if exists {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        insert_ca_in(&mut tx, root).await?;
+        insert_ca_in(&mut tx, issuing).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn list_cas(&self) -> Result<Vec<CaRecord>, StoreError> {

@@ -10,7 +10,7 @@ use sqlx::{Row, SqlitePool};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::pki::{check_ca, check_cert, check_reason};
+use crate::pki::{check_ca, check_cert, check_hierarchy, check_reason};
 use crate::{
     Backend, CaKind, CaRecord, CertKind, CertRecord, CertStatus, ConnectOptions, CrlRecord,
     MAX_REVOCATIONS, PkiStore, PoolStats, RevocationListener, RevocationRecord, Setting,
@@ -199,6 +199,34 @@ const CA_COLUMNS: &str =
     "id, kind, parent_id, algorithm, cert_der, key_encrypted, not_after, active, created_at";
 pub(crate) const CERT_COLUMNS: &str = "serial, ca_id, user_id, device_id, usage, cert_der, not_after, status, superseded_by, created_at";
 
+/// Inserts a CA inside a write transaction, deactivating the active CA of its kind first.
+async fn insert_ca_in(conn: &mut sqlx::SqliteConnection, ca: &CaRecord) -> Result<(), StoreError> {
+    let not_after = fmt_time(ca.not_after)?;
+    let created_at = fmt_time(ca.created_at)?;
+    if ca.active {
+        sqlx::query("UPDATE ca_keys SET active = 0 WHERE kind = ? AND active = 1")
+            .bind(ca.kind.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(&format!(
+        "INSERT INTO ca_keys ({CA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&ca.id)
+    .bind(ca.kind.as_str())
+    .bind(&ca.parent_id)
+    .bind(&ca.algorithm)
+    .bind(&ca.cert_der)
+    .bind(&ca.key_encrypted)
+    .bind(&not_after)
+    .bind(i64::from(ca.active))
+    .bind(&created_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| unique_conflict(e, "CA id exists"))?;
+    Ok(())
+}
+
 fn ca_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<CaRecord, StoreError> {
     Ok(CaRecord {
         id: row.try_get("id")?,
@@ -261,32 +289,31 @@ impl PkiStore for SqliteStore {
     async fn insert_ca(&self, ca: &CaRecord) -> Result<(), StoreError> {
         check_ca(ca)?;
         let ca = ca.clone();
-        let not_after = fmt_time(ca.not_after)?;
-        let created_at = fmt_time(ca.created_at)?;
+        self.write_tx(move |conn| Box::pin(async move { insert_ca_in(conn, &ca).await }))
+            .await
+    }
+
+    async fn create_ca_hierarchy(
+        &self,
+        root: &CaRecord,
+        issuing: &CaRecord,
+    ) -> Result<bool, StoreError> {
+        check_hierarchy(root, issuing)?;
+        let (root, issuing) = (root.clone(), issuing.clone());
+        // BEGIN IMMEDIATE takes the write lock first: concurrent callers run one after another.
         self.write_tx(move |conn| {
             Box::pin(async move {
-                if ca.active {
-                    sqlx::query("UPDATE ca_keys SET active = 0 WHERE kind = ? AND active = 1")
-                        .bind(ca.kind.as_str())
-                        .execute(&mut *conn)
-                        .await?;
+                let exists: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM ca_keys WHERE kind = 'root' AND active = 1",
+                )
+                .fetch_one(&mut *conn)
+                .await?;
+                if exists > 0 {
+                    return Ok(false);
                 }
-                sqlx::query(&format!(
-                    "INSERT INTO ca_keys ({CA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                ))
-                .bind(&ca.id)
-                .bind(ca.kind.as_str())
-                .bind(&ca.parent_id)
-                .bind(&ca.algorithm)
-                .bind(&ca.cert_der)
-                .bind(&ca.key_encrypted)
-                .bind(&not_after)
-                .bind(i64::from(ca.active))
-                .bind(&created_at)
-                .execute(&mut *conn)
-                .await
-                .map_err(|e| unique_conflict(e, "CA id exists"))?;
-                Ok(())
+                insert_ca_in(conn, &root).await?;
+                insert_ca_in(conn, &issuing).await?;
+                Ok(true)
             })
         })
         .await
