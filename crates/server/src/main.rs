@@ -37,6 +37,11 @@ enum Command {
         #[command(subcommand)]
         command: CaCommand,
     },
+    /// User administration on the configured data directory and database (operator).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// The audit log: export (operator, on the server) and offline verification.
     Audit {
         #[command(subcommand)]
@@ -61,6 +66,34 @@ struct CaInitArgs {
     /// mldsa65-ecdsa-p256, mldsa65-rsa3072-pss or mldsa65.
     #[arg(long)]
     algorithm: Option<String>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a user (staff or customer); prints the one-time activation code to hand over
+    /// (`pqbank device enroll --username U --activation-code CODE`).
+    CreateUser(CreateUserArgs),
+}
+
+#[derive(Debug, Args)]
+struct CreateUserArgs {
+    /// Username.
+    #[arg(long)]
+    username: String,
+    /// Role (repeat for several): customer, clerk, manager, auditor, admin.
+    #[arg(long = "role", required = true)]
+    roles: Vec<String>,
+    /// Branch (required for clerk and manager).
+    #[arg(long)]
+    branch: Option<String>,
+    /// Legal name.
+    #[arg(long)]
+    legal_name: String,
+    /// Email.
+    #[arg(long)]
+    email: String,
     #[command(flatten)]
     serve: ServeArgs,
 }
@@ -156,6 +189,9 @@ fn main() -> ExitCode {
             })
         }
         Command::Ca { command } => ca(command),
+        Command::Admin {
+            command: AdminCommand::CreateUser(args),
+        } => admin_create_user(args),
         Command::Audit { command } => match command {
             AuditCommand::Export { out, serve } => audit_export(&serve, &out),
             AuditCommand::Offline(command) => match pqbank_cli::audit::run(command) {
@@ -358,4 +394,74 @@ fn ca_info_text(out: &mut String, title: &str, info: &CaInfo, fingerprint: &str)
         time(info.not_before),
         time(info.not_after),
     ));
+}
+
+/// `pqbank admin create-user`: opens the bank like `serve` and creates a pending user.
+#[allow(clippy::print_stdout)] // a CLI prints its results
+fn admin_create_user(args: CreateUserArgs) -> ExitCode {
+    let config = match Config::resolve(&args.serve) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("pqbank: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let roles = match args
+        .roles
+        .iter()
+        .map(|r| r.parse::<pqbank_domain::Role>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())
+        .and_then(|r| pqbank_domain::RoleSet::from_roles(r).map_err(|e| e.to_string()))
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("pqbank: --role: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("pqbank: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let result = async {
+            let bank = open_bank(&config, Arc::new(SystemClock), Arc::new(OsEntropy))
+                .await
+                .map_err(|e| e.to_string())?;
+            bank.ensure_ca().await.map_err(|e| e.to_string())?;
+            let created = bank
+                .create_user_as_operator(pqbank_service::identity::NewStaffUser {
+                    username: args.username,
+                    roles,
+                    branch: args.branch,
+                    legal_name: args.legal_name,
+                    email: args.email,
+                })
+                .await
+                .map_err(|e| e.to_string());
+            bank.store().close().await;
+            created
+        }
+        .await;
+        match result {
+            Ok(o) => {
+                println!(
+                    "created {} ({}), status {}\none-time activation code (shown only now): {}",
+                    o.user.username, o.user.id, o.user.status, o.activation_code
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("pqbank: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
 }

@@ -1,6 +1,7 @@
 //! The Cedar schema and policies validate in strict mode, and the key rules hold: deny by
 //! default, owners act on their own objects, clerks never on staff, four eyes, no
 //! self-administration.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use pqbank_domain::{Role, RoleSet};
 use pqbank_service::authz::{Authz, ObjectRef, POLICIES_SRC, SCHEMA_SRC};

@@ -313,7 +313,7 @@ impl Bank {
         match self.try_login(&req, now).await {
             Ok(outcome) => Ok(outcome),
             Err(LoginError::Refused(failure, user)) => {
-                self.refuse(failure, user.as_ref(), &req, now).await
+                self.refuse(failure, user.as_deref(), &req, now).await
             }
             Err(LoginError::Service(e)) => Err(e),
         }
@@ -413,7 +413,7 @@ impl Bank {
         if !ok {
             return Err(LoginError::Refused(
                 AuthFailure::InvalidCredentials,
-                Some(user),
+                Some(Box::new(user)),
             ));
         }
         match user.status {
@@ -421,19 +421,19 @@ impl Bank {
             UserStatus::Pending => {
                 return Err(LoginError::Refused(
                     AuthFailure::ActivationRequired,
-                    Some(user),
+                    Some(Box::new(user)),
                 ));
             }
             UserStatus::Disabled => {
                 return Err(LoginError::Refused(
                     AuthFailure::AccountDisabled,
-                    Some(user),
+                    Some(Box::new(user)),
                 ));
             }
         }
         // 3. The device: a signature certificate of this user, on an active device, valid
         // through the chain and not revoked.
-        let refuse = |f| LoginError::Refused(f, Some(user.clone()));
+        let refuse = |f| LoginError::Refused(f, Some(Box::new(user.clone())));
         let cert = self
             .store
             .get_certificate(&challenge.cert_serial)
@@ -599,7 +599,7 @@ impl Bank {
             .get_user(&session.user_id)
             .await?
             .ok_or(LoginError::Refused(AuthFailure::SessionInvalid, None))?;
-        let refuse = |f| LoginError::Refused(f, Some(user.clone()));
+        let refuse = |f| LoginError::Refused(f, Some(Box::new(user.clone())));
         if session.revoked_at.is_some() {
             return Err(refuse(AuthFailure::SessionInvalid));
         }
@@ -699,7 +699,7 @@ fn check_origin(origin: &str) -> Result<(), ServiceError> {
 
 /// Internal result of a login attempt.
 enum LoginError {
-    Refused(AuthFailure, Option<UserRecord>),
+    Refused(AuthFailure, Option<Box<UserRecord>>),
     Service(ServiceError),
 }
 

@@ -439,6 +439,19 @@ impl Bank {
         .await
     }
 
+    /// The operator creates a user from the command line (`pqbank admin create-user`), with
+    /// access to the database and key ring; the user activates with the returned code.
+    ///
+    /// # Errors
+    /// As [`Self::create_user`] without the authorization check.
+    pub async fn create_user_as_operator(
+        &self,
+        req: NewStaffUser,
+    ) -> Result<OnboardedUser, ServiceError> {
+        self.create_pending_user(None, &req, None, Some(self.identity.config.activation_ttl))
+            .await
+    }
+
     /// A clerk (or admin) onboards a customer, who then activates with the returned code.
     ///
     /// # Errors
