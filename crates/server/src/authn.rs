@@ -145,6 +145,32 @@ pub fn access_for(method: &Method, path: &str) -> Option<Access> {
         .map(|(_, _, a)| *a)
 }
 
+/// Every (method, path template) the router serves, from its OpenAPI table.
+fn routed_methods() -> &'static std::collections::HashSet<(String, String)> {
+    static ROUTED: std::sync::OnceLock<std::collections::HashSet<(String, String)>> =
+        std::sync::OnceLock::new();
+    ROUTED.get_or_init(|| {
+        let doc = crate::app::openapi();
+        let mut set = std::collections::HashSet::new();
+        for (path, item) in &doc.paths.paths {
+            for (m, present) in [
+                ("GET", item.get.is_some()),
+                ("POST", item.post.is_some()),
+                ("PUT", item.put.is_some()),
+                ("DELETE", item.delete.is_some()),
+                ("PATCH", item.patch.is_some()),
+                ("HEAD", item.head.is_some()),
+                ("OPTIONS", item.options.is_some()),
+            ] {
+                if present {
+                    set.insert((m.to_owned(), path.clone()));
+                }
+            }
+        }
+        set
+    })
+}
+
 fn token_from(req: &Request) -> Option<String> {
     let headers = req.headers();
     if let Some(v) = headers
@@ -182,9 +208,22 @@ pub async fn auth_layer(
     let Some(path) = matched else {
         return next.run(req).await;
     };
-    let action = match access_for(req.method(), path.as_str()) {
+    // HEAD is served by the GET handler: it needs the same rule.
+    let method = if req.method() == Method::HEAD {
+        Method::GET
+    } else {
+        req.method().clone()
+    };
+    let action = match access_for(&method, path.as_str()) {
         Some(Access::Public) => return next.run(req).await,
         Some(Access::Action(a)) => a,
+        // A method the route does not have: the router answers 405 Method Not Allowed. A
+        // method it has but without a rule falls through to the refusal below (fail closed).
+        None if !routed_methods()
+            .contains(&(req.method().to_string(), path.as_str().to_owned())) =>
+        {
+            return next.run(req).await;
+        }
         None => {
             tracing::error!(
                 route = path.as_str(),

@@ -195,3 +195,15 @@ async fn customers_cannot_reach_each_others_objects() {
     drop(mallory_dev);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn head_and_unknown_methods_are_not_a_way_around() {
+    let app = spawn_app().await;
+    // HEAD of a protected GET route needs a session like GET.
+    let r = app.client.head(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    // A method the route does not have: 405, never the handler.
+    let r = app.client.patch(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    app.stop().await;
+}
