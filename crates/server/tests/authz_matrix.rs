@@ -203,7 +203,12 @@ async fn head_and_unknown_methods_are_not_a_way_around() {
     let r = app.client.head(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(r.status(), 401);
     // A method the route does not have: 405, never the handler.
-    let r = app.client.patch(app.url("/api/v1/me")).send().await.unwrap();
+    let r = app
+        .client
+        .patch(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 405);
     app.stop().await;
 }
