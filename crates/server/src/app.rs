@@ -24,7 +24,7 @@ use crate::metrics::Metrics;
 use crate::middleware::{
     RequestIds, X_REQUEST_ID, problem_layer, sanitize_request_id, security_headers, track_metrics,
 };
-use crate::routes::{audit, auth, health, pki, security};
+use crate::routes::{audit, auth, certs, health, pki, security};
 use crate::web;
 
 /// Shared state of all handlers.
@@ -46,6 +46,7 @@ pub struct AppState {
          (name = "security", description = "Security reports"),
          (name = "pki", description = "Certificate authority: CA certificates, CRL"),
          (name = "identity", description = "Registration, login, sessions, users, devices"),
+         (name = "certificates", description = "Device certificates: request, list, read, renew, revoke"),
          (name = "audit", description = "Tamper-evident audit log: checkpoints, entries, proofs"))
 )]
 pub struct ApiDoc;
@@ -80,6 +81,10 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::list_sessions))
         .routes(routes!(auth::revoke_session))
         .routes(routes!(auth::security_events))
+        .routes(routes!(certs::request, certs::list))
+        .routes(routes!(certs::get))
+        .routes(routes!(certs::renew))
+        .routes(routes!(certs::revoke))
         .routes(routes!(audit::checkpoint, audit::create_checkpoint))
         .routes(routes!(audit::entries))
         .routes(routes!(audit::inclusion))

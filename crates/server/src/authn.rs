@@ -114,6 +114,27 @@ pub const ROUTE_ACCESS: &[(&str, &str, Access)] = &[
         "/api/v1/security/events",
         Access::Action("security_event.list"),
     ),
+    ("POST", "/api/v1/certificates", Access::Action("device.add")),
+    (
+        "GET",
+        "/api/v1/certificates",
+        Access::Action("certificate.list"),
+    ),
+    (
+        "GET",
+        "/api/v1/certificates/{serial}",
+        Access::Action("certificate.read"),
+    ),
+    (
+        "POST",
+        "/api/v1/certificates/{serial}/renew",
+        Access::Action("certificate.renew"),
+    ),
+    (
+        "POST",
+        "/api/v1/certificates/{serial}/revoke",
+        Access::Action("certificate.revoke"),
+    ),
     (
         "GET",
         "/api/v1/audit/checkpoint",

@@ -17,7 +17,10 @@ fn expected(action: &str) -> &'static [&'static str] {
     const ALL: &[&str] = &["customer", "clerk", "manager", "auditor", "admin"];
     match action {
         "auth.logout" | "session.whoami" | "password.change" | "session.list"
-        | "session.revoke" | "device.list" | "device.add" | "device.remove" => ALL,
+        | "session.revoke" | "device.list" | "device.add" | "device.remove"
+        | "certificate.list" | "certificate.read" | "certificate.renew" | "certificate.revoke" => {
+            ALL
+        }
         "user.list" | "user.read" => &["clerk", "manager", "auditor", "admin"],
         "user.create" | "user.roles" | "user.disable" | "user.enable" => &["admin"],
         "customer.onboard" | "user.reset" => &["clerk", "admin"],
@@ -94,7 +97,8 @@ async fn route_role_matrix() {
         let path = template
             .replace("{user_id}", &victim_id)
             .replace("{device_id}", "0190a0b0-0000-7000-8000-000000000000")
-            .replace("{session_id}", "00000000000000000000000000000000");
+            .replace("{session_id}", "00000000000000000000000000000000")
+            .replace("{serial}", "0a0b0c0d");
         let body = matches!(method, Method::POST | Method::PUT).then(|| json!({}));
         let access = access_for(&method, &template).unwrap();
 

@@ -207,6 +207,37 @@ pub async fn identity_users_and_devices(store: Arc<dyn Store>) {
         (removed.status, removed.removed_at),
         (DeviceStatus::Removed, Some(T1))
     );
+    // The admin's certificate search: by status and usage, paged by serial.
+    store.revoke_certificate("0b", 1, T1).await.unwrap();
+    let all = store
+        .search_certificates(None, None, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|c| c.serial.as_str()).collect::<Vec<_>>(),
+        ["0a", "0b"]
+    );
+    let valid = store
+        .search_certificates(Some(CertStatus::Valid), Some(CertKind::Signature), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(valid.len(), 1);
+    assert_eq!(valid[0].serial, "0a");
+    assert_eq!(
+        store
+            .search_certificates(None, None, Some("0a"), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .search_certificates(None, Some(CertKind::Kem), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Users page in username order.
     store
         .create_user(&user("u4", "bob"), None, Vec::new())

@@ -210,6 +210,15 @@ pub trait PkiStore {
         user_id: &str,
         limit: u32,
     ) -> Result<Vec<CertRecord>, StoreError>;
+    /// All certificates ordered by serial after `after`, optionally only of one status and
+    /// usage, at most `limit` (capped at [`crate::MAX_LIST_LIMIT`]): the admin's view.
+    async fn search_certificates(
+        &self,
+        status: Option<CertStatus>,
+        usage: Option<CertKind>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CertRecord>, StoreError>;
     /// Revokes a certificate and appends it to the feed (and notifies listeners on PostgreSQL).
     /// [`StoreError::NotFound`] for an unknown serial, [`StoreError::Conflict`] if already revoked.
     async fn revoke_certificate(

@@ -373,6 +373,25 @@ impl PkiStore for PgStore {
         rows.iter().map(cert_from_row).collect()
     }
 
+    async fn search_certificates(
+        &self,
+        status: Option<CertStatus>,
+        usage: Option<CertKind>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CertRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CERT_COLUMNS} FROM certificates WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR usage = $2) AND serial > $3 ORDER BY serial LIMIT $4"
+        ))
+        .bind(status.map(CertStatus::as_str))
+        .bind(usage.map(CertKind::as_str))
+        .bind(after.unwrap_or(""))
+        .bind(clamp_limit(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(cert_from_row).collect()
+    }
+
     async fn revoke_certificate(
         &self,
         serial: &str,

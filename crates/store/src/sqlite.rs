@@ -400,6 +400,27 @@ impl PkiStore for SqliteStore {
         rows.iter().map(cert_from_row).collect()
     }
 
+    async fn search_certificates(
+        &self,
+        status: Option<CertStatus>,
+        usage: Option<CertKind>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CertRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CERT_COLUMNS} FROM certificates WHERE (? IS NULL OR status = ?) AND (? IS NULL OR usage = ?) AND serial > ? ORDER BY serial LIMIT ?"
+        ))
+        .bind(status.map(CertStatus::as_str))
+        .bind(status.map(CertStatus::as_str))
+        .bind(usage.map(CertKind::as_str))
+        .bind(usage.map(CertKind::as_str))
+        .bind(after.unwrap_or(""))
+        .bind(clamp_limit(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(cert_from_row).collect()
+    }
+
     async fn revoke_certificate(
         &self,
         serial: &str,

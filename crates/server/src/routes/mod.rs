@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod certs;
 pub mod health;
 pub mod pki;
 pub mod security;

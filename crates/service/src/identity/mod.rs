@@ -3,6 +3,7 @@
 //! administration and security events.
 
 mod auth;
+mod certs;
 pub mod password;
 mod users;
 
@@ -18,6 +19,7 @@ use time::{Duration, OffsetDateTime};
 pub use auth::{
     AuthFailure, Challenge, ChallengeRequest, LoginOutcome, LoginRequest, RequestFacts, RequestMac,
 };
+pub use certs::{CertificateRequest, decode_b64};
 pub use users::{
     ActivateRequest, DeviceView, NewStaffUser, OnboardRequest, OnboardedUser, RegisterRequest,
     Registered, SessionView, UserView,
