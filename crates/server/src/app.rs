@@ -81,6 +81,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::list_sessions))
         .routes(routes!(auth::revoke_session))
         .routes(routes!(auth::security_events))
+        .routes(routes!(auth::security_event_stream))
+        .routes(routes!(auth::set_security_event_status))
         .routes(routes!(certs::request, certs::list))
         .routes(routes!(certs::get))
         .routes(routes!(certs::renew))

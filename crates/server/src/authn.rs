@@ -137,6 +137,16 @@ pub const ROUTE_ACCESS: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/api/v1/security/events/stream",
+        Access::Action("security_event.list"),
+    ),
+    (
+        "POST",
+        "/api/v1/security/events/{event_id}/status",
+        Access::Action("security_event.list"),
+    ),
+    (
+        "GET",
         "/api/v1/audit/checkpoint",
         Access::Action("audit.read"),
     ),

@@ -511,3 +511,95 @@ async fn no_plaintext_personal_data_or_secrets_in_the_database() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn security_events_are_pushed_live_to_auditors() {
+    let app = spawn_app().await;
+    let api = app.api();
+    let (_, auditor) = app.staff("audrey", &["auditor"], None).await;
+    let (device, customer) = app.customer("oscar").await;
+    // Customers may not watch.
+    let r = api
+        .send(
+            &customer,
+            Method::GET,
+            "/api/v1/security/events/stream",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let mut stream = api
+        .send(
+            &auditor,
+            Method::GET,
+            "/api/v1/security/events/stream",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    assert!(
+        stream.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    // A failed login now appears on the open stream.
+    api.login(&device, "oscar", "definitely wrong password")
+        .await
+        .unwrap_err();
+    let mut seen = String::new();
+    let found = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("auth.invalid_credentials") {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
+    assert!(found, "not pushed; got {seen:?}");
+    assert!(seen.contains("event: security"));
+    assert!(seen.contains("\nid: "));
+    drop(stream);
+    // The auditor acknowledges, then resolves the alert; unknown ids and statuses are refused.
+    let events: Vec<Value> = api
+        .send(&auditor, Method::GET, "/api/v1/security/events", None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = events
+        .iter()
+        .find(|e| e["kind"] == "auth.invalid_credentials")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    for (status, want) in [("acknowledged", 204), ("resolved", 204), ("deleted", 422)] {
+        let r = api
+            .send(
+                &auditor,
+                Method::POST,
+                &format!("/api/v1/security/events/{id}/status"),
+                Some(&json!({ "status": status })),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status(), want, "{status}");
+    }
+    let r = api
+        .send(
+            &auditor,
+            Method::POST,
+            "/api/v1/security/events/999999/status",
+            Some(&json!({ "status": "resolved" })),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    app.stop().await;
+}

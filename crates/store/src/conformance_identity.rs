@@ -402,6 +402,32 @@ pub async fn identity_security_events(store: Arc<dyn Store>) {
             .len(),
         1
     );
+    assert!(
+        store
+            .set_security_event_status(a, "acknowledged", Vec::new())
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_security_event_status(a, "resolved", Vec::new())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_security_event_status(9999, "resolved", Vec::new())
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_security_event_status(a, "bogus", Vec::new())
+            .await
+            .is_err()
+    );
+    let got = store.list_security_events(0, Some("u1"), 10).await.unwrap();
+    assert_eq!(got[0].status, "resolved");
     let mut big = ev("auth.c", None);
     big.details = "x".repeat(5000);
     assert!(matches!(

@@ -328,6 +328,14 @@ pub trait IdentityStore {
         event: &SecurityEventRecord,
         audit: Vec<AuditEvent>,
     ) -> Result<i64, StoreError>;
+    /// Sets a security event's status (`acknowledged` or `resolved`); appends `audit`. False if
+    /// the event does not exist.
+    async fn set_security_event_status(
+        &self,
+        id: i64,
+        status: &str,
+        audit: Vec<AuditEvent>,
+    ) -> Result<bool, StoreError>;
     /// Security events with id > `after`, ascending, at most `limit`; optionally of one user.
     async fn list_security_events(
         &self,

@@ -562,6 +562,29 @@ impl IdentityStore for PgStore {
         Ok(id)
     }
 
+    async fn set_security_event_status(
+        &self,
+        id: i64,
+        status: &str,
+        audit_events: Vec<AuditEvent>,
+    ) -> Result<bool, StoreError> {
+        if !matches!(status, "open" | "acknowledged" | "resolved") {
+            return Err(StoreError::Invalid("security event status"));
+        }
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("UPDATE security_events SET status = $1 WHERE id = $2")
+            .bind(status)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        audit::append_pg(&mut tx, audit_events).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn list_security_events(
         &self,
         after: i64,

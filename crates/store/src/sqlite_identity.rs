@@ -639,6 +639,33 @@ impl IdentityStore for SqliteStore {
         .await
     }
 
+    async fn set_security_event_status(
+        &self,
+        id: i64,
+        status: &str,
+        audit_events: Vec<AuditEvent>,
+    ) -> Result<bool, StoreError> {
+        if !matches!(status, "open" | "acknowledged" | "resolved") {
+            return Err(StoreError::Invalid("security event status"));
+        }
+        let status = status.to_owned();
+        self.write_tx(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query("UPDATE security_events SET status = ? WHERE id = ?")
+                    .bind(&status)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                audit::append_sqlite(conn, audit_events).await?;
+                Ok(true)
+            })
+        })
+        .await
+    }
+
     async fn list_security_events(
         &self,
         after: i64,

@@ -890,3 +890,93 @@ pub async fn security_events(
         events.into_iter().map(SecurityEventDto::from).collect(),
     ))
 }
+
+/// Live security events (auditors and admins) as Server-Sent Events: one `security` event per
+/// new security event (`id` = its id, data = the JSON of [`SecurityEventDto`]). Resumes after
+/// `Last-Event-ID`; reads the store every second, so events of every instance arrive; a
+/// comment keeps the connection alive every 15 s; the stream ends after an hour (clients
+/// reconnect).
+#[utoipa::path(get, path = "/api/v1/security/events/stream", tag = "identity",
+    responses((status = 200, description = "text/event-stream of security events", content_type = "text/event-stream"),
+              (status = 403, body = Problem)))]
+pub async fn security_event_stream(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    headers: axum::http::HeaderMap,
+) -> Result<
+    axum::response::sse::Sse<
+        impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+    >,
+    ApiError,
+> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use futures_util::StreamExt as _;
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or(0);
+    // Checks the right now, so a refused caller gets a problem, not an empty stream.
+    state.bank.list_security_events(&p, i64::MAX, 1).await?;
+    const POLLS: u32 = 3600;
+    let stream = futures_util::stream::unfold(
+        (state.bank.clone(), p, after, 0u32),
+        |(bank, p, after, polls)| async move {
+            let mut polls = polls;
+            while polls < POLLS {
+                polls += 1;
+                match bank.list_security_events(&p, after, 100).await {
+                    Ok(events) if !events.is_empty() => {
+                        let last = events.last().map_or(after, |e| e.id);
+                        let items: Vec<Event> = events
+                            .into_iter()
+                            .filter_map(|e| {
+                                let id = e.id.to_string();
+                                Event::default()
+                                    .event("security")
+                                    .id(id)
+                                    .json_data(SecurityEventDto::from(e))
+                                    .ok()
+                            })
+                            .collect();
+                        return Some((items, (bank, p, last, polls)));
+                    }
+                    Ok(_) => tokio::time::sleep(std::time::Duration::from_secs(1)).await,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "security event stream ends");
+                        return None;
+                    }
+                }
+            }
+            None
+        },
+    )
+    .flat_map(|items| futures_util::stream::iter(items.into_iter().map(Ok)));
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15))))
+}
+
+/// A security event's new status.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventStatusBody {
+    /// `acknowledged` or `resolved`.
+    pub status: String,
+}
+
+/// Acknowledges or resolves a security event (auditors and admins).
+#[utoipa::path(post, path = "/api/v1/security/events/{event_id}/status", tag = "identity", request_body = EventStatusBody,
+    params(("event_id" = i64, Path, description = "Event id")),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_security_event_status(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(event_id): Path<i64>,
+    body: Result<Json<EventStatusBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(b) = body?;
+    state
+        .bank
+        .set_security_event_status(&p, event_id, &b.status)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

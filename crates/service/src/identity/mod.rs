@@ -297,6 +297,53 @@ impl Bank {
     }
 }
 
+impl Bank {
+    /// Acknowledges or resolves a security event (auditors and admins).
+    ///
+    /// # Errors
+    /// [`ServiceError::Forbidden`]; [`ServiceError::Invalid`] for another status;
+    /// [`ServiceError::NotFound`] for an unknown event.
+    pub async fn set_security_event_status(
+        &self,
+        principal: &Principal,
+        id: i64,
+        status: &str,
+    ) -> Result<(), ServiceError> {
+        crate::authz::authz()?.require(
+            principal,
+            "security_event.list",
+            &crate::authz::ObjectRef::route(principal),
+        )?;
+        if !matches!(status, "acknowledged" | "resolved") {
+            return Err(ServiceError::Invalid(
+                "status must be acknowledged or resolved".into(),
+            ));
+        }
+        let mut event = self.audit_event(
+            principal.actor(),
+            pqbank_audit::actions::ALERT_UPDATE,
+            "security_event",
+            &id.to_string(),
+            Outcome::Success,
+        )?;
+        if let (Ok(k), Ok(v)) = (
+            pqbank_audit::DetailKey::new("status"),
+            pqbank_audit::DetailValue::new(status),
+        ) {
+            event.details.insert(k, v);
+        }
+        if self
+            .store
+            .set_security_event_status(id, status, vec![event])
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound)
+        }
+    }
+}
+
 /// Replaces characters an audit token cannot hold.
 pub(crate) fn sanitize_token(s: &str) -> String {
     let t: String = s
