@@ -14,7 +14,6 @@ use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
     PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
 };
-use pqbank_domain::Role;
 
 use crate::ServiceError;
 use crate::identity::Principal;
@@ -227,11 +226,6 @@ impl Authz {
         }
         Err(ServiceError::Forbidden("forbidden"))
     }
-}
-
-/// Whether `roles` holds any staff role.
-pub fn is_staff(roles: pqbank_domain::RoleSet) -> bool {
-    roles.iter().any(Role::is_staff)
 }
 
 /// The process-wide policy engine, loaded (and validated) on first use.

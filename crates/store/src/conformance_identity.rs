@@ -349,8 +349,25 @@ pub async fn identity_sessions(store: Arc<dyn Store>) {
     let got = store.get_session(&s.id).await.unwrap().unwrap();
     assert_eq!((got.last_counter, got.last_seen_at), (5, T1));
 
-    assert!(store.revoke_session("pub-a", T1, Vec::new()).await.unwrap());
-    assert!(!store.revoke_session("pub-a", T1, Vec::new()).await.unwrap());
+    assert!(
+        !store
+            .revoke_session("u2", "pub-a", T1, Vec::new())
+            .await
+            .unwrap(),
+        "not u2's"
+    );
+    assert!(
+        store
+            .revoke_session("u1", "pub-a", T1, Vec::new())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revoke_session("u1", "pub-a", T1, Vec::new())
+            .await
+            .unwrap()
+    );
     assert!(!store.touch_session(&s.id, T1, None).await.unwrap());
 
     let s2 = session('b', "pub-b", "u1", "d1");

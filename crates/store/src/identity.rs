@@ -314,9 +314,11 @@ pub trait IdentityStore {
         user_id: &str,
         limit: u32,
     ) -> Result<Vec<SessionRecord>, StoreError>;
-    /// Revokes one session (by public id); false if unknown or already revoked.
+    /// Revokes one session of `user_id` (by public id); false if unknown, another user's or
+    /// already revoked.
     async fn revoke_session(
         &self,
+        user_id: &str,
         public_id: &str,
         now: OffsetDateTime,
         audit: Vec<AuditEvent>,

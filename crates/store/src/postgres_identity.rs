@@ -515,16 +515,19 @@ impl IdentityStore for PgStore {
 
     async fn revoke_session(
         &self,
+        user_id: &str,
         public_id: &str,
         now: OffsetDateTime,
         audit_events: Vec<AuditEvent>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool().begin().await?;
         let done = sqlx::query(
-            "UPDATE sessions SET revoked_at = $1 WHERE public_id = $2 AND revoked_at IS NULL",
+            "UPDATE sessions SET revoked_at = $1 \
+             WHERE public_id = $2 AND user_id = $3 AND revoked_at IS NULL",
         )
         .bind(now)
         .bind(public_id)
+        .bind(user_id)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {

@@ -459,22 +459,14 @@ impl IdentityStore for SqliteStore {
     }
 
     async fn purge_challenges(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
-        // Times are RFC 3339 text of varying precision: compare in Rust, delete by key.
-        let rows = sqlx::query("SELECT nonce, expires_at FROM login_challenges LIMIT 10000")
-            .fetch_all(self.pool())
-            .await?;
-        let mut removed = 0;
-        for row in rows {
-            if get_time(&row, "expires_at")? < before {
-                let nonce: String = row.try_get("nonce")?;
-                removed += sqlx::query("DELETE FROM login_challenges WHERE nonce = ?")
-                    .bind(nonce)
-                    .execute(self.pool())
-                    .await?
-                    .rows_affected();
-            }
-        }
-        Ok(removed)
+        // Times are RFC 3339 text of varying precision: julianday() compares them as instants.
+        Ok(
+            sqlx::query("DELETE FROM login_challenges WHERE julianday(expires_at) < julianday(?)")
+                .bind(fmt_time(before)?)
+                .execute(self.pool())
+                .await?
+                .rows_affected(),
+        )
     }
 
     async fn create_session(
@@ -583,19 +575,23 @@ impl IdentityStore for SqliteStore {
 
     async fn revoke_session(
         &self,
+        user_id: &str,
         public_id: &str,
         now: OffsetDateTime,
         audit_events: Vec<AuditEvent>,
     ) -> Result<bool, StoreError> {
         let public_id = public_id.to_owned();
+        let user_id = user_id.to_owned();
         let now = fmt_time(now)?;
         self.write_tx(move |conn| {
             Box::pin(async move {
                 let done = sqlx::query(
-                    "UPDATE sessions SET revoked_at = ? WHERE public_id = ? AND revoked_at IS NULL",
+                    "UPDATE sessions SET revoked_at = ? \
+                     WHERE public_id = ? AND user_id = ? AND revoked_at IS NULL",
                 )
                 .bind(&now)
                 .bind(&public_id)
+                .bind(&user_id)
                 .execute(&mut *conn)
                 .await?;
                 if done.rows_affected() != 1 {

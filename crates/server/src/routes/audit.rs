@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::problem::{ApiError, Problem};
+use crate::routes::rfc3339;
 
 /// A signed tree head (C2SP tlog-checkpoint signed note).
 #[derive(Debug, Serialize, ToSchema)]
@@ -24,10 +25,7 @@ pub struct CheckpointDto {
 fn checkpoint_dto(c: pqbank_store::CheckpointRecord) -> CheckpointDto {
     CheckpointDto {
         size: c.size,
-        time: c
-            .time
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
+        time: rfc3339(c.time),
         note: c.note,
     }
 }

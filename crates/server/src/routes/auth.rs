@@ -14,19 +14,14 @@ use pqbank_service::identity::{
 };
 use pqbank_store::SecurityEventRecord;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::authn::client_addr;
 use crate::problem::{ApiError, Problem};
+use crate::routes::rfc3339;
 
 type Body<T> = Result<Json<T>, ApiError>;
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
 
 /// A user as shown to staff and to themselves.
 #[derive(Debug, Serialize, ToSchema)]
@@ -303,9 +298,10 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<Respon
             user_agent: agent,
         })
         .await?;
-    let max_age = (out.expires_at - OffsetDateTime::UNIX_EPOCH).whole_seconds()
-        - (out.principal.logged_in_at - OffsetDateTime::UNIX_EPOCH).whole_seconds();
-    let cookie = session_cookie(&out.token, max_age);
+    let cookie = session_cookie(
+        &out.token,
+        (out.expires_at - out.principal.logged_in_at).whole_seconds(),
+    );
     let dto = SessionDto {
         token: out.token,
         session_id: out.session_id,

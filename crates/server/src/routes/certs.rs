@@ -13,11 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::problem::{ApiError, Problem};
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use crate::routes::rfc3339;
 
 fn pem_of(der: &[u8]) -> Result<String, ApiError> {
     Ok(pqbank_pki::Cert::from_der(der)

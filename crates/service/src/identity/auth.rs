@@ -394,14 +394,8 @@ impl Bank {
         // 2. The password: unknown users are checked against a dummy hash (same time, same
         // answer).
         let user = self.store.get_user_by_username(&t.username).await?;
-        let hash = user
-            .as_ref()
-            .and_then(|u| u.password_hash.clone())
-            .unwrap_or_else(|| password::dummy_hash().to_owned());
-        let pw = req.password.expose().as_bytes().to_vec();
-        let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
-            .await
-            .map_err(|e| ServiceError::Internal(Box::new(e)))?;
+        let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+        let ok = password::verify_blocking(req.password.expose().as_bytes(), hash).await?;
         let Some(user) = user else {
             return Err(LoginError::Refused(AuthFailure::InvalidCredentials, None));
         };
@@ -662,7 +656,12 @@ impl Bank {
             Outcome::Success,
         )?;
         self.store
-            .revoke_session(&principal.session_id, self.clock.now(), vec![event])
+            .revoke_session(
+                &principal.user_id,
+                &principal.session_id,
+                self.clock.now(),
+                vec![event],
+            )
             .await?;
         Ok(())
     }

@@ -11,7 +11,7 @@ use pqbank_store::{CertKind, CertRecord, CertStatus, DeviceStatus};
 
 use super::Principal;
 use super::parse_roles;
-use crate::authz::{ObjectRef, authz, is_staff};
+use crate::authz::{ObjectRef, authz};
 use crate::ca::IssuedCert;
 use crate::{Bank, ServiceError};
 
@@ -51,7 +51,7 @@ impl Bank {
             .await?
             .ok_or(ServiceError::NotFound)?;
         let owner_staff = match self.store.get_user(&cert.user_id).await? {
-            Some(u) => is_staff(parse_roles(&u.roles)?),
+            Some(u) => parse_roles(&u.roles)?.is_staff(),
             None => false,
         };
         authz()?
@@ -152,7 +152,7 @@ impl Bank {
                     "user",
                     &user.id,
                     &user.id,
-                    is_staff(parse_roles(&user.roles)?),
+                    parse_roles(&user.roles)?.is_staff(),
                 ),
             )
             .map_err(|e| match e {

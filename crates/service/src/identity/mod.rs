@@ -95,15 +95,19 @@ impl Principal {
     }
 
     pub(crate) fn actor(&self) -> Actor {
-        Actor {
-            user_id: Token::new(self.user_id.clone()).ok(),
-            roles: self
-                .roles
-                .iter()
-                .filter_map(|r| Token::new(r.as_str()).ok())
-                .collect(),
-            device_cert_serial: Token::new(self.cert_serial.clone()).ok(),
-        }
+        actor(&self.user_id, self.roles, Some(&self.cert_serial))
+    }
+}
+
+/// The audit actor for a user with `roles`, acting from the device with certificate `serial`.
+pub(crate) fn actor(user_id: &str, roles: RoleSet, serial: Option<&str>) -> Actor {
+    Actor {
+        user_id: Token::new(user_id).ok(),
+        roles: roles
+            .iter()
+            .filter_map(|r| Token::new(r.as_str()).ok())
+            .collect(),
+        device_cert_serial: serial.and_then(|s| Token::new(s).ok()),
     }
 }
 
@@ -155,10 +159,6 @@ pub(crate) fn parse_roles(stored: &str) -> Result<RoleSet, ServiceError> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| ServiceError::Internal("stored role list is corrupt".into()))?;
     RoleSet::from_roles(roles).map_err(|_| ServiceError::Internal("stored roles conflict".into()))
-}
-
-pub(crate) fn format_roles(roles: RoleSet) -> String {
-    roles.iter().map(Role::as_str).collect::<Vec<_>>().join(",")
 }
 
 /// Personal data, stored only encrypted.

@@ -69,6 +69,30 @@ pub fn verify(secret: &[u8], phc: &str) -> bool {
     argon2().is_ok_and(|a| a.verify_password(secret, &parsed).is_ok())
 }
 
+/// [`verify`] on the blocking pool (Argon2id takes tens of milliseconds). Without a stored
+/// hash the dummy hash is used, so a missing user or code costs the same and never matches.
+///
+/// # Errors
+/// [`ServiceError::Internal`] if the blocking task fails.
+pub async fn verify_blocking(secret: &[u8], phc: Option<String>) -> Result<bool, ServiceError> {
+    let secret = zeroize::Zeroizing::new(secret.to_vec());
+    let phc = phc.unwrap_or_else(|| dummy_hash().to_owned());
+    tokio::task::spawn_blocking(move || verify(&secret, &phc))
+        .await
+        .map_err(|e| ServiceError::Internal(Box::new(e)))
+}
+
+/// [`hash`] on the blocking pool.
+///
+/// # Errors
+/// [`ServiceError::Internal`] if hashing or the blocking task fails.
+pub async fn hash_blocking(secret: &[u8], salt: [u8; 16]) -> Result<String, ServiceError> {
+    let secret = zeroize::Zeroizing::new(secret.to_vec());
+    tokio::task::spawn_blocking(move || hash(&secret, &salt))
+        .await
+        .map_err(|e| ServiceError::Internal(Box::new(e)))?
+}
+
 /// A valid hash of a random value, computed once: unknown users are checked against it so
 /// they take the same time as known ones.
 pub fn dummy_hash() -> &'static str {

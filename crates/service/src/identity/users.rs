@@ -1,7 +1,7 @@
 //! Users, devices and sessions: registration, activation, the admin bootstrap, staff
 //! administration, device binding and removal, session listing and revocation.
 
-use pqbank_audit::{Actor, Outcome, actions};
+use pqbank_audit::{Outcome, actions};
 use pqbank_domain::{Branch, Email, LegalName, Password, Role, RoleAssignment, RoleSet, Username};
 use pqbank_pki::RevocationReason;
 use pqbank_store::{
@@ -9,8 +9,8 @@ use pqbank_store::{
 };
 use time::OffsetDateTime;
 
-use super::{PersonalData, Principal, format_roles, parse_roles, password};
-use crate::authz::{ObjectRef, authz, is_staff};
+use super::{PersonalData, Principal, parse_roles, password};
+use crate::authz::{ObjectRef, authz};
 use crate::ca::{IssuedCert, internal};
 use crate::{Bank, ServiceError};
 
@@ -183,11 +183,9 @@ impl Bank {
         })
     }
 
-    async fn hash_secret(&self, secret: Vec<u8>) -> Result<String, ServiceError> {
+    async fn hash_secret(&self, secret: &[u8]) -> Result<String, ServiceError> {
         let salt = crate::entropy::random_array::<16>(self.entropy.as_ref()).map_err(internal)?;
-        tokio::task::spawn_blocking(move || password::hash(&secret, &salt))
-            .await
-            .map_err(|e| ServiceError::Internal(Box::new(e)))?
+        password::hash_blocking(secret, salt).await
     }
 
     fn new_device(
@@ -209,17 +207,6 @@ impl Bank {
         Ok((device, issued, record))
     }
 
-    fn self_actor(user_id: &str, roles: RoleSet) -> Actor {
-        Actor {
-            user_id: pqbank_audit::Token::new(user_id).ok(),
-            roles: roles
-                .iter()
-                .filter_map(|r| pqbank_audit::Token::new(r.as_str()).ok())
-                .collect(),
-            device_cert_serial: None,
-        }
-    }
-
     /// Registers a customer with their first device. Nothing is stored if any part fails
     /// (bad CSR, taken username, weak password).
     ///
@@ -238,11 +225,8 @@ impl Bank {
         let user = UserRecord {
             id: id.clone(),
             username: username.as_str().to_owned(),
-            password_hash: Some(
-                self.hash_secret(req.password.expose().as_bytes().to_vec())
-                    .await?,
-            ),
-            roles: format_roles(roles),
+            password_hash: Some(self.hash_secret(req.password.expose().as_bytes()).await?),
+            roles: roles.to_string(),
             branch: None,
             status: UserStatus::Active,
             pii_encrypted: self.encrypt_pii(
@@ -261,7 +245,7 @@ impl Bank {
             updated_at: now,
             version: 1,
         };
-        let actor = Self::self_actor(&id, roles);
+        let actor = super::actor(&id, roles, None);
         let audit = vec![
             self.audit_event(
                 actor.clone(),
@@ -313,14 +297,8 @@ impl Bank {
         password::check_policy(&req.new_password, username.as_str())?;
         let now = self.clock.now();
         let user = self.store.get_user_by_username(username.as_str()).await?;
-        let hash = user
-            .as_ref()
-            .and_then(|u| u.activation_hash.clone())
-            .unwrap_or_else(|| password::dummy_hash().to_owned());
-        let code = req.code.trim().as_bytes().to_vec();
-        let ok = tokio::task::spawn_blocking(move || password::verify(&code, &hash))
-            .await
-            .map_err(|e| ServiceError::Internal(Box::new(e)))?;
+        let hash = user.as_ref().and_then(|u| u.activation_hash.clone());
+        let ok = password::verify_blocking(req.code.trim().as_bytes(), hash).await?;
         let usable = user.as_ref().is_some_and(|u| {
             u.status == UserStatus::Pending
                 && u.activation_expires_at.is_none_or(|exp| now <= exp)
@@ -342,7 +320,7 @@ impl Bank {
         let (device, issued, cert) = self.new_device(&user.id, &req.device_name, &req.csr)?;
         let expected = user.version;
         user.password_hash = Some(
-            self.hash_secret(req.new_password.expose().as_bytes().to_vec())
+            self.hash_secret(req.new_password.expose().as_bytes())
                 .await?,
         );
         user.status = UserStatus::Active;
@@ -352,7 +330,7 @@ impl Bank {
         user.locked_until = None;
         user.updated_at = now;
         let roles = parse_roles(&user.roles)?;
-        let actor = Self::self_actor(&user.id, roles);
+        let actor = super::actor(&user.id, roles, None);
         let audit = vec![
             self.audit_event(
                 actor.clone(),
@@ -513,7 +491,7 @@ impl Bank {
             id: id.clone(),
             username: username.as_str().to_owned(),
             password_hash: None,
-            roles: format_roles(assignment.roles()),
+            roles: assignment.roles().to_string(),
             branch: assignment.branch().map(|b| b.as_str().to_owned()),
             status: UserStatus::Pending,
             pii_encrypted: self.encrypt_pii(
@@ -524,7 +502,7 @@ impl Bank {
                     address,
                 },
             )?,
-            activation_hash: Some(self.hash_secret(code.as_bytes().to_vec()).await?),
+            activation_hash: Some(self.hash_secret(code.as_bytes()).await?),
             activation_expires_at: ttl.map(|t| now + t),
             failed_logins: 0,
             locked_until: None,
@@ -582,7 +560,7 @@ impl Bank {
         let mut out = Vec::with_capacity(rows.len());
         for u in &rows {
             let roles = parse_roles(&u.roles)?;
-            let obj = ObjectRef::owned("user", &u.id, &u.id, is_staff(roles));
+            let obj = ObjectRef::owned("user", &u.id, &u.id, roles.is_staff());
             if engine.is_allowed(principal, "user.list", &obj) {
                 out.push(self.user_view(u)?);
             }
@@ -605,7 +583,7 @@ impl Bank {
         authz()?.require(
             principal,
             action,
-            &ObjectRef::owned("user", &user.id, &user.id, is_staff(roles)),
+            &ObjectRef::owned("user", &user.id, &user.id, roles.is_staff()),
         )?;
         Ok(user)
     }
@@ -647,7 +625,7 @@ impl Bank {
         let assignment = RoleAssignment::new(roles, branch).map_err(|e| invalid("roles", e))?;
         let before = parse_roles(&user.roles)?;
         let expected = user.version;
-        user.roles = format_roles(assignment.roles());
+        user.roles = assignment.roles().to_string();
         user.branch = assignment.branch().map(|b| b.as_str().to_owned());
         user.updated_at = self.clock.now();
         let mut audit = Vec::new();
@@ -745,7 +723,7 @@ impl Bank {
         let expected = user.version;
         user.password_hash = None;
         user.status = UserStatus::Pending;
-        user.activation_hash = Some(self.hash_secret(code.as_bytes().to_vec()).await?);
+        user.activation_hash = Some(self.hash_secret(code.as_bytes()).await?);
         user.activation_expires_at = Some(now + self.identity.config.activation_ttl);
         user.updated_at = now;
         let event = self.audit_event(
@@ -782,18 +760,15 @@ impl Bank {
             .await?
             .ok_or(ServiceError::NotFound)?;
         password::check_policy(&new, &user.username)?;
-        let hash = user.password_hash.clone().unwrap_or_default();
-        let pw = current.expose().as_bytes().to_vec();
-        let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
-            .await
-            .map_err(|e| ServiceError::Internal(Box::new(e)))?;
+        let ok = password::verify_blocking(current.expose().as_bytes(), user.password_hash.clone())
+            .await?;
         if !ok {
             return Err(ServiceError::Unauthorized(
                 super::AuthFailure::InvalidCredentials,
             ));
         }
         let expected = user.version;
-        user.password_hash = Some(self.hash_secret(new.expose().as_bytes().to_vec()).await?);
+        user.password_hash = Some(self.hash_secret(new.expose().as_bytes()).await?);
         user.updated_at = self.clock.now();
         let event = self.audit_event(
             principal.actor(),
@@ -979,7 +954,7 @@ impl Bank {
         )?;
         if !self
             .store
-            .revoke_session(session_id, self.clock.now(), vec![event])
+            .revoke_session(&user.id, session_id, self.clock.now(), vec![event])
             .await?
         {
             return Err(ServiceError::NotFound);
