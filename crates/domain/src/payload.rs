@@ -31,6 +31,10 @@ use crate::timestamp::Timestamp;
 pub const TRANSFER_PAYLOAD_TYPE: &str = "pqbank.transfer.v1";
 /// `"type"` of an approval payload.
 pub const APPROVAL_PAYLOAD_TYPE: &str = "pqbank.approval.v1";
+/// Signature context (composite ML-DSA `ctx`) for transfer payloads.
+pub const TRANSFER_SIGNATURE_CONTEXT: &[u8] = b"pqbank/transfer/v1";
+/// Signature context for approval payloads.
+pub const APPROVAL_SIGNATURE_CONTEXT: &[u8] = b"pqbank/approval/v1";
 /// Largest JSON document the payload parsers look at.
 pub const MAX_PAYLOAD_JSON_BYTES: usize = 4096;
 
