@@ -1,6 +1,7 @@
-import { Activity, FileBadge, Info, ScrollText, ShieldCheck } from 'lucide-react';
-import { useId, useState, type SubmitEvent } from 'react';
+import { Activity, FileBadge, ScrollText, ShieldCheck } from 'lucide-react';
+import { useId } from 'react';
 import { Link } from 'react-router';
+import { LoginForm } from '../auth/LoginForm';
 import { usePageTitle } from '../components/usePageTitle';
 
 const FEATURES = [
@@ -24,15 +25,7 @@ const FEATURES = [
 /** The public landing page with the sign-in form. */
 export function LandingPage() {
   usePageTitle('Sign in');
-  const [attempted, setAttempted] = useState(false);
   const ids = useId();
-  const noticeId = `${ids}-notice`;
-
-  const onSubmit = (event: SubmitEvent<HTMLFormElement>) => {
-    // Nothing is sent: there is no password login, device login comes with the identity feature.
-    event.preventDefault();
-    setAttempted(true);
-  };
 
   return (
     <div className="landing">
@@ -69,45 +62,7 @@ export function LandingPage() {
           Sign in
         </h2>
         <p className="card-subtitle">For customers and bank staff.</p>
-        <div className="notice notice-info" id={noticeId}>
-          <Info aria-hidden="true" className="notice-icon" />
-          <p>
-            Device login arrives with the identity feature. Until then, sign-in is not available.
-          </p>
-        </div>
-        <form className="form" onSubmit={onSubmit} aria-describedby={noticeId} noValidate>
-          <div className="field">
-            <label htmlFor={`${ids}-username`}>Username</label>
-            <input
-              id={`${ids}-username`}
-              name="username"
-              type="text"
-              autoComplete="username"
-              autoCapitalize="none"
-              spellCheck={false}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={`${ids}-password`}>Password</label>
-            <input
-              id={`${ids}-password`}
-              name="password"
-              type="password"
-              autoComplete="current-password"
-            />
-          </div>
-          <button type="submit" className="button button-primary button-block">
-            Sign in
-          </button>
-        </form>
-        <div aria-live="polite">
-          {attempted && (
-            <p className="notice notice-warn form-result">
-              Sign-in is not available yet: device login arrives with the identity feature. Nothing
-              was sent.
-            </p>
-          )}
-        </div>
+        <LoginForm />
       </section>
     </div>
   );
