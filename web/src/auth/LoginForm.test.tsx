@@ -1,4 +1,4 @@
-import { screen, waitFor } from '@testing-library/react';
+import { act, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fromBase64Url, toBase64Url, utf8 } from '../crypto/bytes';
@@ -66,6 +66,7 @@ function fakeServer(options: { login?: () => Response } = {}) {
         }),
       );
     }
+    if (url === '/api/v1/auth/logout') return Promise.resolve(new Response(null, { status: 204 }));
     return Promise.resolve(problem(404, 'not_found', 'none'));
   });
   vi.stubGlobal('fetch', fetchMock);
@@ -138,6 +139,23 @@ describe('login form', () => {
     expect(headers.get('x-pqbank-mac')).toBe(
       macHeader(server.sessionKey()!, 'GET', '/api/v1/me?x=1', utf8(''), 1_795_000_000, 1),
     );
+  });
+
+  it('shows the signed-in state and signs out with an authenticated request', async () => {
+    const server = fakeServer();
+    const { router } = renderApp('/');
+    await signIn('alice', 'correct horse battery');
+    await waitFor(() => {
+      expect(router.state.location.pathname).toBe('/accounts');
+    });
+    await act(() => router.navigate('/'));
+    expect(await screen.findByText(/You are signed in as/)).toHaveTextContent('alice');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(await screen.findByText('You signed out.')).toBeInTheDocument();
+    const logout = server.sent.at(-1)!;
+    expect(logout.url).toBe('/api/v1/auth/logout');
+    expect(new Headers(logout.init.headers).get('x-pqbank-mac')).toMatch(/^v1 ts=\d+,ctr=1,mac=/);
+    expect(getAuthState().session).toBeNull();
   });
 
   it('explains a locked account', async () => {

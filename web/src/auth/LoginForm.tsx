@@ -1,8 +1,8 @@
 import { useId, useState, type SubmitEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { ROLE_NAV } from '../navigation/roles';
 import { AuthNotice, MessageNotice } from './AuthNotice';
 import { login } from './flows';
+import { homePath } from './home';
 import { authMessageForCode } from './messages';
 import { useAuthState } from './useAuth';
 
@@ -32,8 +32,7 @@ export function LoginForm() {
     try {
       const session = await login({ username: username.trim(), password });
       setPassword('');
-      const first = session.info.roles[0];
-      await navigate(first ? (ROLE_NAV[first].items[0]?.path ?? '/') : '/');
+      await navigate(homePath(session.info.roles));
     } catch (error) {
       setPassword('');
       setStatus({ kind: 'failed', error });

@@ -1,8 +1,10 @@
 import { Activity, FileBadge, ScrollText, ShieldCheck } from 'lucide-react';
 import { useId } from 'react';
 import { Link } from 'react-router';
+import { homePath } from '../auth/home';
 import { LoginForm } from '../auth/LoginForm';
 import { usePageTitle } from '../components/usePageTitle';
+import { useSession } from '../session/session';
 
 const FEATURES = [
   {
@@ -26,6 +28,7 @@ const FEATURES = [
 export function LandingPage() {
   usePageTitle('Sign in');
   const ids = useId();
+  const session = useSession();
 
   return (
     <div className="landing">
@@ -61,9 +64,28 @@ export function LandingPage() {
         <h2 id={`${ids}-signin`} className="card-title">
           Sign in
         </h2>
-        <p className="card-subtitle">For customers and bank staff.</p>
-        <LoginForm />
+        {session ? (
+          <SignedIn username={session.username} home={homePath(session.roles)} />
+        ) : (
+          <>
+            <p className="card-subtitle">For customers and bank staff.</p>
+            <LoginForm />
+          </>
+        )}
       </section>
     </div>
+  );
+}
+
+function SignedIn({ username, home }: { username: string; home: string }) {
+  return (
+    <>
+      <p className="card-subtitle">
+        You are signed in as <strong>{username}</strong> with this browser&apos;s device key.
+      </p>
+      <Link to={home} className="button button-primary button-block">
+        Continue
+      </Link>
+    </>
   );
 }
