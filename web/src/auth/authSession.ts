@@ -42,13 +42,34 @@ export class AuthSession implements RequestAuthenticator {
     info: SessionInfo,
     token: string,
     key: Uint8Array,
-    options: { clockOffsetSecs?: number; now?: () => number } = {},
+    options: {
+      clockOffsetSecs?: number;
+      now?: () => number;
+      /** The last counter used (a restored session continues from it). */
+      counter?: number;
+      /** Told about every counter before the request goes out. */
+      onCounter?: (counter: number) => void;
+    } = {},
   ) {
     this.info = info;
     this.#token = token;
     this.#key = Uint8Array.from(key);
     this.#clockOffset = options.clockOffsetSecs ?? 0;
     this.#now = options.now ?? (() => Date.now());
+    this.#counter = options.counter ?? 0;
+    this.#onCounter = options.onCounter;
+  }
+
+  readonly #onCounter: ((counter: number) => void) | undefined;
+
+  /** Server clock minus local clock, seconds. */
+  get clockOffsetSecs(): number {
+    return this.#clockOffset;
+  }
+
+  /** The secrets, for encrypted persistence (`sessionPersistence.ts`) only. */
+  exportSecrets(): { token: string; key: Uint8Array } {
+    return { token: this.#token, key: Uint8Array.from(this.#key) };
   }
 
   /** The last counter used. */
@@ -58,6 +79,7 @@ export class AuthSession implements RequestAuthenticator {
 
   headers(method: string, pathAndQuery: string, body: Uint8Array): Record<string, string> {
     this.#counter += 1;
+    this.#onCounter?.(this.#counter);
     const ts = Math.floor(this.#now() / 1000) + this.#clockOffset;
     return {
       Authorization: `Bearer ${this.#token}`,
@@ -95,9 +117,20 @@ function publish(next: AuthState): void {
   for (const l of listeners) l();
 }
 
+const endListeners = new Set<() => void>();
+
+/** Runs `listener` whenever a session ends (persistence clears its copy). */
+export function onSessionEnd(listener: () => void): () => void {
+  endListeners.add(listener);
+  return () => {
+    endListeners.delete(listener);
+  };
+}
+
 function end(ended: EndedSession | null): void {
   current?.destroy();
   current = null;
+  for (const l of endListeners) l();
   setRequestAuthenticator(null);
   publish({ session: null, ended });
 }

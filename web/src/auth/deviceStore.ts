@@ -140,6 +140,19 @@ export class DeviceStore {
     return key;
   }
 
+  /** Encrypts other browser-held secrets (the session) under the same non-extractable key. */
+  async sealSecret(secret: Uint8Array<ArrayBuffer>, additionalData: Uint8Array<ArrayBuffer>) {
+    return seal(await this.#wrappingKey(), secret, additionalData);
+  }
+
+  /** Decrypts what {@link DeviceStore.sealSecret} made. */
+  async unsealSecret(
+    sealed: { iv: Uint8Array; ciphertext: Uint8Array },
+    additionalData: Uint8Array<ArrayBuffer>,
+  ): Promise<Uint8Array<ArrayBuffer>> {
+    return unseal(await this.#wrappingKey(), sealed, additionalData);
+  }
+
   /** Stores an enrolled device (replacing an older one of the same user). */
   async save(username: string, key: CompositeKeyPair, enrollment: Enrollment, now = new Date()) {
     const publicKeyHex = toHex(key.publicKey);

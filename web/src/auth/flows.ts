@@ -17,6 +17,7 @@ import {
 import { xwingDecapsulate, xwingGenerate } from '../crypto/xwing';
 import { AuthSession, currentSession, endSession, rolesOf, startSession } from './authSession';
 import { deviceStore, type DeviceStore, type Enrollment } from './deviceStore';
+import { persistCounter, persistSession } from './sessionPersistence';
 
 /** A user as the API returns it. */
 export interface ApiUser {
@@ -263,10 +264,15 @@ export async function login(
     },
     answer.token,
     key,
-    { clockOffsetSecs: offset },
+    { clockOffsetSecs: offset, onCounter: persistCounter },
   );
   key.fill(0);
   startSession(session);
+  try {
+    await persistSession(session, store);
+  } catch {
+    // Not persisted: the session lasts until the tab reloads.
+  }
   return session;
 }
 
