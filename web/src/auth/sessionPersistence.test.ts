@@ -40,9 +40,9 @@ describe('session persistence', () => {
     expect(stored).not.toContain(toHex(KEY));
 
     // "Reload": forget the in-memory session without clearing storage, then restore.
-    const saved = { ...sessionStorage };
+    const saved = Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k) ?? '']);
     endSession(null);
-    for (const [k, v] of Object.entries(saved)) sessionStorage.setItem(k, String(v));
+    for (const [k, v] of saved) sessionStorage.setItem(k!, v!);
     expect(getAuthState().session).toBeNull();
     await expect(restoreSession(store)).resolves.toBe(true);
     expect(getAuthState().session?.username).toBe('alice');
