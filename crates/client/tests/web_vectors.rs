@@ -10,7 +10,12 @@
 //!   (`PQBANK_WRITE_WEB_VECTORS=1 npm test`) with randomized signatures, a CSR, a signed login
 //!   transcript and a signed transfer made in TypeScript; this test checks them with the Rust
 //!   code the server uses.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -209,13 +214,7 @@ fn generate() -> Value {
     );
     let mac_cases: Vec<Value> = [
         ("GET", "/api/v1/me", "", 1_795_000_000_i64, 1_i64),
-        (
-            "POST",
-            "/api/v1/auth/logout",
-            "",
-            1_795_000_001,
-            2,
-        ),
+        ("POST", "/api/v1/auth/logout", "", 1_795_000_001, 2),
         (
             "POST",
             "/api/v1/transfers?dry_run=true&x=%C3%A9",
@@ -226,7 +225,13 @@ fn generate() -> Value {
     ]
     .iter()
     .map(|(method, path, body, ts, ctr)| {
-        let input = request_mac_input(method, path, &hex::encode(sha256(body.as_bytes())), *ts, *ctr);
+        let input = request_mac_input(
+            method,
+            path,
+            &hex::encode(sha256(body.as_bytes())),
+            *ts,
+            *ctr,
+        );
         json!({
             "method": method,
             "path_and_query": path,
@@ -441,14 +446,7 @@ fn typescript_outputs_verify_in_rust() {
     assert_eq!(ct.as_bytes(), unb64(&ts["login"]["kem_ciphertext_b64url"]));
     let session_key = derive_session_key(ss.expose(), &canonical, SESSION_KEY_INFO).unwrap();
     assert_eq!(session_key.expose(), unhex(&ts["login"]["session_key_hex"]));
-    let session = Session::restore(
-        "t".into(),
-        "s".into(),
-        "u".into(),
-        vec![],
-        session_key,
-        0,
-    );
+    let session = Session::restore("t".into(), "s".into(), "u".into(), vec![], session_key, 0);
     let mac = &ts["login"]["mac"];
     assert_eq!(
         session.mac_header_with(

@@ -1,8 +1,9 @@
 /**
  * PKCS#10 certificate signing requests (RFC 2986) over a composite device key, as
  * `pqbank_pki::build_csr` makes them: version 0, the requested subject (informational only: the
- * CA ignores it), the key's SubjectPublicKeyInfo, no attributes, signed with the key itself under
- * the empty context and the composite OID as signature algorithm.
+ * CA ignores it), the key's SubjectPublicKeyInfo, signed with the key itself under
+ * the empty context and the composite OID as signature algorithm. The only attribute is an empty
+ * extensionRequest, byte for byte what the Rust builder writes.
  */
 import { toBase64 } from './bytes';
 import {
@@ -24,6 +25,7 @@ import {
 } from './der';
 
 const ID_AT_COMMON_NAME = '2.5.4.3';
+const PKCS9_EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
 /** The subject the Rust client uses too. */
 export const DEFAULT_CSR_COMMON_NAME = 'pqbank device';
 
@@ -38,7 +40,8 @@ export function certificationRequestInfo(publicKey: Uint8Array, commonName: stri
     integer(0),
     commonNameSubject(commonName),
     compositeSpki(publicKey),
-    contextConstructed(0, new Uint8Array(0)),
+    // An empty extensionRequest, as the Rust builder (x509-cert `RequestBuilder`) writes it.
+    contextConstructed(0, sequence(oid(PKCS9_EXTENSION_REQUEST), setOf(sequence()))),
   );
 }
 
