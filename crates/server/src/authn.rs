@@ -196,7 +196,7 @@ pub const ROUTE_ACCESS: &[(&str, &str, Access)] = &[
     (
         "GET",
         "/api/v1/cash/accounts",
-        Access::Action("account.read"),
+        Access::Action("cash.deposit"),
     ),
     (
         "POST",

@@ -25,6 +25,12 @@ fn expected(action: &str) -> &'static [&'static str] {
         "user.create" | "user.roles" | "user.disable" | "user.enable" => &["admin"],
         "customer.onboard" | "user.reset" => &["clerk", "admin"],
         "security_event.list" | "audit.read" => &["auditor", "admin"],
+        "account.read" | "account.open" | "transfer.read" => &["customer", "clerk", "manager"],
+        "account.manage" | "transfer.approve" | "transfer.reject" => &["manager"],
+        "cash.deposit" | "cash.withdraw" => &["clerk"],
+        "transfer.create" => &["customer"],
+        "report.read" => &["manager", "auditor"],
+        "settings.write" => &["admin"],
         other => panic!("no expectation for action {other}: add it to this test"),
     }
 }
@@ -99,7 +105,9 @@ async fn route_role_matrix() {
             .replace("{device_id}", "0190a0b0-0000-7000-8000-000000000000")
             .replace("{session_id}", "00000000000000000000000000000000")
             .replace("{serial}", "0a0b0c0d")
-            .replace("{event_id}", "999999");
+            .replace("{event_id}", "999999")
+            .replace("{account_id}", "0190a0b0-0000-7000-8000-000000000001")
+            .replace("{transfer_id}", "0190a0b0-0000-7000-8000-000000000002");
         let body = matches!(method, Method::POST | Method::PUT).then(|| json!({}));
         let access = access_for(&method, &template).unwrap();
 

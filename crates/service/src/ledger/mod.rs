@@ -429,7 +429,11 @@ impl Bank {
             Some(o) => o.to_owned(),
             None if !principal.roles.is_staff() => principal.user_id.clone(),
             None => {
-                authz()?.require(principal, "account.manage", &ObjectRef::route(principal))?;
+                if !authz()?.is_allowed(principal, "account.manage", &ObjectRef::route(principal)) {
+                    return Err(ServiceError::Invalid(
+                        "owner_id: staff list the accounts of one customer".into(),
+                    ));
+                }
                 return Ok(self
                     .store
                     .list_accounts(None, false, after, limit.min(MAX_PAGE))
@@ -871,7 +875,12 @@ impl Bank {
                 filter.account = Some(a.to_owned());
             }
             None if principal.roles.is_staff() => {
-                authz()?.require(principal, "transfer.approve", &ObjectRef::route(principal))?;
+                if !authz()?.is_allowed(principal, "transfer.approve", &ObjectRef::route(principal))
+                {
+                    return Err(ServiceError::Invalid(
+                        "account: staff list the transfers of one account".into(),
+                    ));
+                }
             }
             None => filter.owner = Some(principal.user_id.clone()),
         }
