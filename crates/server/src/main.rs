@@ -47,6 +47,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Load benchmarks against an in-process server (`bench transfers`).
+    Bench {
+        #[command(subcommand)]
+        command: pqbank_server::bench::BenchCommand,
+    },
     #[command(flatten)]
     Client(pqbank_cli::Command),
 }
@@ -202,6 +207,7 @@ fn main() -> ExitCode {
                 }
             },
         },
+        Command::Bench { command } => pqbank_server::bench::run(command),
         Command::Client(command) => pqbank_cli::run(command),
     }
 }
