@@ -6,15 +6,18 @@ import { routes } from './routes';
 import { SessionProvider } from './session/SessionProvider';
 import type { Session } from './session/session';
 
-/** The whole app. Tests pass a memory router, a fresh query client and a session. */
+/**
+ * The whole app. Tests pass a memory router, a fresh query client and a session (without one, the
+ * session is the tab's signed-in device session).
+ */
 export function App({
   router,
   queryClient,
-  session = null,
+  session,
 }: {
   router?: DataRouter;
   queryClient?: QueryClient;
-  session?: Session | null;
+  session?: Session | null | undefined;
 }) {
   const [client] = useState(() => queryClient ?? createQueryClient());
   const [appRouter] = useState(() => router ?? createBrowserRouter(routes));

@@ -1,5 +1,7 @@
 import type { RouteObject } from 'react-router';
 import { AppShell } from './layout/AppShell';
+import { ActivatePage } from './pages/auth/ActivatePage';
+import { RegisterPage } from './pages/auth/RegisterPage';
 import { roleAreas } from './navigation/roles';
 import { AreaPage } from './pages/AreaPage';
 import { LandingPage } from './pages/LandingPage';
@@ -15,6 +17,8 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, element: <LandingPage /> },
       { path: 'status', element: <StatusPage /> },
+      { path: 'register', element: <RegisterPage /> },
+      { path: 'activate', element: <ActivatePage /> },
       ...roleAreas().map(({ role, item }) => ({
         path: item.path,
         element: <AreaPage role={role} item={item} />,

@@ -198,9 +198,9 @@ pub enum AccountsCommand {
         /// Page size.
         #[arg(long)]
         limit: Option<u32>,
-        /// Cursor.
+        /// Cursor: entries older than this position (the previous page's "next").
         #[arg(long)]
-        after: Option<String>,
+        before: Option<i64>,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -506,13 +506,13 @@ pub async fn run_accounts(command: AccountsCommand) -> Result<(), String> {
             ctx,
             id,
             limit,
-            after,
+            before,
             json,
         } => {
             let o = Open::new(ctx)?;
             let q = EntryQuery {
                 limit,
-                after,
+                before,
                 ..EntryQuery::default()
             };
             let page = o.finish(o.api.transactions(&o.session, &id, &q).await)?;
@@ -529,13 +529,13 @@ pub async fn run_accounts(command: AccountsCommand) -> Result<(), String> {
                         e.transfer_id,
                         e.amount,
                         after,
-                        e.status,
+                        e.kind.as_deref().or(e.status.as_deref()).unwrap_or("-"),
                         e.counterparty.as_deref().unwrap_or("-"),
                         e.reference
                     );
                 }
                 if let Some(next) = &page.next {
-                    println!("(more: --after {next})");
+                    println!("(more: --before {next})");
                 }
             }
             Ok(())
@@ -878,9 +878,12 @@ pub fn verify_transfer_record(
     let approver = match &record.approval {
         None => None,
         Some(a) => {
-            let bytes = serde_json::to_vec(&a.payload).map_err(err)?;
-            let approval = ApprovalPayload::from_json(&bytes)
-                .map_err(|e| format!("approval payload does not parse: {e}"))?;
+            // The server returns the canonical text; a JSON object is accepted too.
+            let approval = match &a.payload {
+                Value::String(text) => ApprovalPayload::from_canonical_bytes(text.as_bytes()),
+                _ => ApprovalPayload::from_json(&a.payload_bytes()),
+            }
+            .map_err(|e| format!("approval payload does not parse: {e}"))?;
             if !approval.matches(record.id, &digest) {
                 return Err("the approval is for another transfer or payload".into());
             }
@@ -1063,6 +1066,7 @@ mod tests {
             payload_sha256: payload_digest(&payload).to_string(),
             signature: str_member(&body, "signature").unwrap().into(),
             signature_algorithm: "mldsa65-ed25519".into(),
+            approval_required: false,
             expires_at: None,
             decided_at: None,
             decided_by: None,
@@ -1076,8 +1080,9 @@ mod tests {
         let mut a = new_approval_payload(keys, record).unwrap();
         a.created_at = Timestamp::from_unix_seconds(NOW.unix_timestamp() + 60).unwrap();
         let body = sign_approval(keys, &a).unwrap();
+        // As the server returns it: the canonical text.
         record.approval = Some(ApprovalRecord {
-            payload: body["payload"].clone(),
+            payload: Value::String(a.canonical_json()),
             signature: str_member(&body, "signature").unwrap().into(),
             cert_serial: keys.cert_serial.clone().unwrap(),
         });
@@ -1108,6 +1113,17 @@ mod tests {
         let certs = [alice_cert.clone(), manager_cert.clone()];
         let report = verify_transfer_record(&record, &certs, &pki.chain()).unwrap();
         assert_eq!(report.approver.unwrap().user_id, MANAGER);
+        // The approval as a JSON object verifies too; a non-canonical text does not parse.
+        let mut as_object = record.clone();
+        let mut bad_text = record.clone();
+        if let (Some(a), Some(b)) = (as_object.approval.as_mut(), bad_text.approval.as_mut()) {
+            let text = a.payload.as_str().unwrap().to_owned();
+            a.payload = serde_json::from_str(&text).unwrap();
+            b.payload = Value::String(format!(" {text}"));
+        }
+        assert!(verify_transfer_record(&as_object, &certs, &pki.chain()).is_ok());
+        let e = verify_transfer_record(&bad_text, &certs, &pki.chain()).unwrap_err();
+        assert!(e.contains("approval payload does not parse"), "{e}");
 
         // The approver's certificate missing.
         let e = verify_transfer_record(&record, std::slice::from_ref(&alice_cert), &pki.chain())

@@ -70,12 +70,24 @@ pub struct Account {
 /// The signed approval stored with a transfer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalRecord {
-    /// The [`ApprovalPayload`] as a JSON object.
+    /// The [`ApprovalPayload`]: its canonical JSON text (as the server returns it) or a JSON
+    /// object; see [`ApprovalRecord::payload_bytes`].
     pub payload: Value,
     /// base64url signature.
     pub signature: String,
     /// The approver's certificate serial.
     pub cert_serial: String,
+}
+
+impl ApprovalRecord {
+    /// The approval payload's bytes: the text itself when the server sent the canonical text,
+    /// else the JSON serialisation of the object.
+    pub fn payload_bytes(&self) -> Vec<u8> {
+        match &self.payload {
+            Value::String(s) => s.as_bytes().to_vec(),
+            other => serde_json::to_vec(other).unwrap_or_default(),
+        }
+    }
 }
 
 /// A transfer as the API returns it.
@@ -111,6 +123,9 @@ pub struct Transfer {
     /// Signature algorithm.
     #[serde(default)]
     pub signature_algorithm: String,
+    /// At or above the approval threshold.
+    #[serde(default)]
+    pub approval_required: bool,
     /// When a pending transfer expires.
     #[serde(default)]
     pub expires_at: Option<String>,
@@ -131,6 +146,9 @@ pub struct Transfer {
 /// One line of an account's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
+    /// Position (the cursor of [`EntryQuery::before`]).
+    #[serde(default)]
+    pub seq: Option<i64>,
     /// The transfer.
     pub transfer_id: TransferId,
     /// Booking time.
@@ -146,8 +164,12 @@ pub struct Entry {
     /// Reference.
     #[serde(default)]
     pub reference: String,
-    /// Transfer status.
-    pub status: String,
+    /// `transfer`, `cash_deposit`, `cash_withdrawal`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Transfer status (when the server reports it).
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 /// A page of a list.
@@ -354,16 +376,16 @@ pub struct TransferQuery {
     pub after: Option<String>,
 }
 
-/// Filters of `GET /accounts/{id}/transactions`.
+/// Filters of `GET /accounts/{id}/transactions` (newest first).
 #[derive(Debug, Clone, Default)]
 pub struct EntryQuery {
     /// Page size.
     pub limit: Option<u32>,
-    /// Cursor.
-    pub after: Option<String>,
-    /// From (inclusive).
+    /// Cursor: entries older than this `seq` (the previous page's `next`).
+    pub before: Option<i64>,
+    /// From this time (RFC 3339, inclusive).
     pub from: Option<String>,
-    /// To.
+    /// Until this time (RFC 3339, exclusive).
     pub to: Option<String>,
 }
 
@@ -599,11 +621,12 @@ impl PqbankClient {
         q: &EntryQuery,
     ) -> Result<Page<Entry>, ClientError> {
         let limit = q.limit.map(|l| l.to_string());
+        let before = q.before.map(|b| b.to_string());
         let path = with_query(
             &format!("/api/v1/accounts/{}/transactions", enc(account)),
             &[
                 ("limit", limit.as_deref()),
-                ("after", q.after.as_deref()),
+                ("before", before.as_deref()),
                 ("from", q.from.as_deref()),
                 ("to", q.to.as_deref()),
             ],
@@ -795,6 +818,7 @@ mod tests {
             payload_sha256: payload_digest(p).to_string(),
             signature: body["signature"].as_str().unwrap().into(),
             signature_algorithm: "mldsa65-ed25519".into(),
+            approval_required: true,
             expires_at: None,
             decided_at: None,
             decided_by: None,
@@ -848,9 +872,21 @@ mod tests {
             "transfer_id": "01936f0e-8c2a-7b3d-9e4f-0123456789ab", "time": "2026-11-29T09:10:00Z",
             "amount": {"amount": "-12.34", "currency": "EUR"}, "balance_after": null,
             "counterparty": "0192b6a4-3c5d-7e6f-8a9b-0c1d2e3f4a5b", "reference": "x", "status": "posted"
-        }], "next": null}))
+        }, {
+            "seq": 7, "transfer_id": "01936f0e-8c2a-7b3d-9e4f-0123456789ab", "time": "2026-11-29T09:10:00Z",
+            "amount": {"amount": "12.34", "currency": "EUR"},
+            "balance_after": {"amount": "12.34", "currency": "EUR"},
+            "counterparty": "0192b6a4-3c5d-7e6f-8a9b-0c1d2e3f4a5b", "reference": "", "kind": "transfer"
+        }], "next": "7"}))
         .unwrap();
         assert_eq!(page.items[0].amount.minor_units(), -1234);
+        assert_eq!(page.items[1].seq, Some(7));
+        let approval = ApprovalRecord {
+            payload: Value::String("{\"a\":\"b\"}".into()),
+            signature: String::new(),
+            cert_serial: String::new(),
+        };
+        assert_eq!(approval.payload_bytes(), b"{\"a\":\"b\"}");
         assert_eq!(
             with_query("/a", &[("x", Some("a b&c")), ("y", None), ("z", Some("1"))]),
             "/a?x=a%20b%26c&z=1"

@@ -166,6 +166,55 @@ export async function problemFromResponse(response: Response): Promise<Problem> 
   return parseProblem(body, meta);
 }
 
+/**
+ * Authenticates requests of a signed-in session: the bearer token and the request MAC
+ * (`x-pqbank-mac`). Implemented by `src/auth/session.ts`; installed with
+ * {@link setRequestAuthenticator} after login.
+ */
+export interface RequestAuthenticator {
+  /** Headers for one request. `body` is exactly the bytes that will be sent. */
+  headers(method: string, pathAndQuery: string, body: Uint8Array): Record<string, string>;
+  /** Called when the server refuses the session (expired, revoked device, ...). */
+  rejected(problem: Problem): void;
+}
+
+let authenticator: RequestAuthenticator | null = null;
+
+/** Installs (or, with `null`, removes) the authenticator used for every `/api/` request. */
+export function setRequestAuthenticator(next: RequestAuthenticator | null): void {
+  authenticator = next;
+}
+
+/** Problem codes that mean the session is gone: the client forgets it. */
+export const SESSION_ENDING_CODES: ReadonlySet<string> = new Set([
+  'unauthenticated',
+  'session_invalid',
+  'session_expired',
+  'device_revoked',
+  'device_not_bound',
+  'account_disabled',
+]);
+
+// Request MACs carry a strictly increasing counter, so authenticated requests go out one at a
+// time: each waits until the previous one has its response headers (the server has checked the
+// MAC by then). Otherwise two requests could overtake each other and the later counter would
+// arrive first, making the earlier one look replayed.
+let macQueue: Promise<unknown> = Promise.resolve();
+
+function serialized<T>(task: () => Promise<T>): Promise<T> {
+  const run = macQueue.then(task, task);
+  macQueue = run.catch(() => undefined);
+  return run;
+}
+
+const encoder = new TextEncoder();
+
+/** The path and query as the browser will send them (normalized, percent-encoded). */
+export function pathAndQueryOf(path: string): string {
+  const url = new URL(path, window.location.origin);
+  return `${url.pathname}${url.search}`;
+}
+
 /** Decodes an untrusted JSON body into a typed value, throwing on anything unexpected. */
 export type Decoder<T> = (json: unknown) => T;
 
@@ -178,6 +227,13 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Gives up after this long (default 15 s). */
   timeoutMs?: number;
+  /**
+   * Send without the session's token and MAC (public routes such as login). By default every
+   * `/api/` request of a signed-in session is authenticated.
+   */
+  anonymous?: boolean;
+  /** Sees the raw response (headers) before its body is decoded. */
+  onResponse?: (response: Response) => void;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -192,8 +248,18 @@ export async function apiRequest<T>(
   decode: Decoder<T>,
   options: RequestOptions = {},
 ): Promise<T> {
-  const { method = 'GET', body, headers = {}, signal, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
+  const {
+    method = 'GET',
+    body,
+    headers = {},
+    signal,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    anonymous = false,
+    onResponse,
+  } = options;
   const timeout = AbortSignal.timeout(timeoutMs);
+  const bodyText = body === undefined ? undefined : JSON.stringify(body);
+  const auth = !anonymous && path.startsWith('/api/') ? authenticator : null;
   const init: RequestInit = {
     method,
     credentials: 'same-origin',
@@ -204,11 +270,19 @@ export async function apiRequest<T>(
     },
     signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
   };
-  if (body !== undefined) init.body = JSON.stringify(body);
+  if (bodyText !== undefined) init.body = bodyText;
 
   let response: Response;
   try {
-    response = await fetch(path, init);
+    response = auth
+      ? await serialized(() => {
+          init.headers = {
+            ...(init.headers as Record<string, string>),
+            ...auth.headers(method, pathAndQueryOf(path), encoder.encode(bodyText ?? '')),
+          };
+          return fetch(path, init);
+        })
+      : await fetch(path, init);
   } catch (error) {
     if (signal?.aborted) throw error;
     if (timeout.aborted) {
@@ -225,8 +299,13 @@ export async function apiRequest<T>(
     );
   }
 
+  onResponse?.(response);
   if (!response.ok) {
-    throw new ProblemError(await problemFromResponse(response));
+    const problem = await problemFromResponse(response);
+    if (auth && problem.code !== undefined && SESSION_ENDING_CODES.has(problem.code)) {
+      auth.rejected(problem);
+    }
+    throw new ProblemError(problem);
   }
   if (response.status === 204) return decode(null);
 
@@ -271,6 +350,16 @@ export function apiGet<T>(
   return apiRequest(path, decode, { ...options, method: 'GET' });
 }
 
+/** `POST path` with a JSON body, decoded. */
+export function apiPost<T>(
+  path: string,
+  body: unknown,
+  decode: Decoder<T>,
+  options: Omit<RequestOptions, 'method' | 'body'> = {},
+) {
+  return apiRequest(path, decode, { ...options, method: 'POST', body });
+}
+
 /** Small decoding helpers for {@link Decoder}s. */
 export const decode = {
   /** Asserts a JSON object. */
@@ -282,6 +371,22 @@ export const decode = {
   string(record: Record<string, unknown>, key: string): string {
     const value = record[key];
     if (typeof value !== 'string') throw new TypeError(`${key} is not a string`);
+    return value;
+  },
+  /** Asserts a finite number member. */
+  number(record: Record<string, unknown>, key: string): number {
+    const value = record[key];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new TypeError(`${key} is not a number`);
+    }
+    return value;
+  },
+  /** Asserts an array of strings. */
+  stringArray(record: Record<string, unknown>, key: string): string[] {
+    const value = record[key];
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+      throw new TypeError(`${key} is not a list of strings`);
+    }
     return value;
   },
   /** An optional string member. */

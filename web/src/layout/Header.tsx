@@ -1,5 +1,7 @@
-import { Menu, ShieldCheck, X } from 'lucide-react';
-import { Link } from 'react-router';
+import { LogOut, Menu, ShieldCheck, X } from 'lucide-react';
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { logout } from '../auth/flows';
 import { BrandMark } from '../components/BrandMark';
 import type { Session } from '../session/session';
 
@@ -36,10 +38,13 @@ export function Header({
       </span>
       <div className="header-end">
         {session ? (
-          <span className="header-user">
-            <span className="header-user-name">{session.username}</span>
-            <span className="header-user-roles">{session.roles.join(', ')}</span>
-          </span>
+          <>
+            <span className="header-user">
+              <span className="header-user-name">{session.username}</span>
+              <span className="header-user-roles">{session.roles.join(', ')}</span>
+            </span>
+            <SignOutButton />
+          </>
         ) : (
           <Link to="/#sign-in" className="header-link">
             Sign in
@@ -47,5 +52,35 @@ export function Header({
         )}
       </div>
     </header>
+  );
+}
+
+/** Ends the session on the server and in this tab. */
+function SignOutButton() {
+  const navigate = useNavigate();
+  const [busy, setBusy] = useState(false);
+  const onClick = async () => {
+    setBusy(true);
+    try {
+      await logout();
+    } catch {
+      // The session is forgotten locally either way; the server expires it too.
+    } finally {
+      setBusy(false);
+      await navigate('/');
+    }
+  };
+  return (
+    <button
+      type="button"
+      className="button button-secondary button-small header-signout"
+      disabled={busy}
+      onClick={() => {
+        void onClick();
+      }}
+    >
+      <LogOut aria-hidden="true" className="inline-icon" />
+      Sign out
+    </button>
   );
 }

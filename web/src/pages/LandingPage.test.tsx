@@ -1,5 +1,4 @@
 import { screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { renderApp } from '../test/render';
 
@@ -15,23 +14,19 @@ describe('landing page', () => {
     expect(screen.getByLabelText('Username')).toHaveAttribute('autocomplete', 'username');
     expect(screen.getByLabelText('Password')).toHaveAttribute('type', 'password');
     expect(screen.getByRole('button', { name: 'Sign in' })).toBeInTheDocument();
-    expect(screen.getByText(/Device login arrives with the identity feature/)).toBeInTheDocument();
-    await vi.waitFor(() => {
-      expect(document.title).toBe('Sign in · pqbank');
-    });
-  });
-
-  it('does not pretend to sign in', async () => {
-    const fetchMock = vi.fn<typeof fetch>();
-    vi.stubGlobal('fetch', fetchMock);
-    renderApp('/');
-    await userEvent.type(screen.getByLabelText('Username'), 'alice');
-    await userEvent.type(screen.getByLabelText('Password'), 'secret');
-    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
-    expect(await screen.findByText(/Sign-in is not available yet/)).toBeInTheDocument();
-    expect(fetchMock).not.toHaveBeenCalled();
+    expect(screen.getByRole('link', { name: 'Register this browser' })).toHaveAttribute(
+      'href',
+      '/register',
+    );
+    expect(screen.getByRole('link', { name: 'Activate your account' })).toHaveAttribute(
+      'href',
+      '/activate',
+    );
     expect(screen.getByRole('navigation', { name: 'Main' })).toHaveTextContent(
       'Sign in with an enrolled device',
     );
+    await vi.waitFor(() => {
+      expect(document.title).toBe('Sign in · pqbank');
+    });
   });
 });

@@ -1,7 +1,10 @@
-import { Activity, FileBadge, Info, ScrollText, ShieldCheck } from 'lucide-react';
-import { useId, useState, type SubmitEvent } from 'react';
+import { Activity, FileBadge, ScrollText, ShieldCheck } from 'lucide-react';
+import { useId } from 'react';
 import { Link } from 'react-router';
+import { homePath } from '../auth/home';
+import { LoginForm } from '../auth/LoginForm';
 import { usePageTitle } from '../components/usePageTitle';
+import { useSession } from '../session/session';
 
 const FEATURES = [
   {
@@ -24,15 +27,8 @@ const FEATURES = [
 /** The public landing page with the sign-in form. */
 export function LandingPage() {
   usePageTitle('Sign in');
-  const [attempted, setAttempted] = useState(false);
   const ids = useId();
-  const noticeId = `${ids}-notice`;
-
-  const onSubmit = (event: SubmitEvent<HTMLFormElement>) => {
-    // Nothing is sent: there is no password login, device login comes with the identity feature.
-    event.preventDefault();
-    setAttempted(true);
-  };
+  const session = useSession();
 
   return (
     <div className="landing">
@@ -68,47 +64,28 @@ export function LandingPage() {
         <h2 id={`${ids}-signin`} className="card-title">
           Sign in
         </h2>
-        <p className="card-subtitle">For customers and bank staff.</p>
-        <div className="notice notice-info" id={noticeId}>
-          <Info aria-hidden="true" className="notice-icon" />
-          <p>
-            Device login arrives with the identity feature. Until then, sign-in is not available.
-          </p>
-        </div>
-        <form className="form" onSubmit={onSubmit} aria-describedby={noticeId} noValidate>
-          <div className="field">
-            <label htmlFor={`${ids}-username`}>Username</label>
-            <input
-              id={`${ids}-username`}
-              name="username"
-              type="text"
-              autoComplete="username"
-              autoCapitalize="none"
-              spellCheck={false}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={`${ids}-password`}>Password</label>
-            <input
-              id={`${ids}-password`}
-              name="password"
-              type="password"
-              autoComplete="current-password"
-            />
-          </div>
-          <button type="submit" className="button button-primary button-block">
-            Sign in
-          </button>
-        </form>
-        <div aria-live="polite">
-          {attempted && (
-            <p className="notice notice-warn form-result">
-              Sign-in is not available yet: device login arrives with the identity feature. Nothing
-              was sent.
-            </p>
-          )}
-        </div>
+        {session ? (
+          <SignedIn username={session.username} home={homePath(session.roles)} />
+        ) : (
+          <>
+            <p className="card-subtitle">For customers and bank staff.</p>
+            <LoginForm />
+          </>
+        )}
       </section>
     </div>
+  );
+}
+
+function SignedIn({ username, home }: { username: string; home: string }) {
+  return (
+    <>
+      <p className="card-subtitle">
+        You are signed in as <strong>{username}</strong> with this browser&apos;s device key.
+      </p>
+      <Link to={home} className="button button-primary button-block">
+        Continue
+      </Link>
+    </>
   );
 }

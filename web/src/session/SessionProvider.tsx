@@ -1,13 +1,20 @@
 import type { ReactNode } from 'react';
+import { useAuthState } from '../auth/useAuth';
 import { SessionContext, type Session } from './session';
 
-/** Provides the session; until device login exists it is always `null` in the app. */
+/**
+ * Provides the session: the signed-in device session of this tab, or (tests) a fixed `session`
+ * when one is passed (`null` for signed out).
+ */
 export function SessionProvider({
-  session = null,
+  session,
   children,
 }: {
-  session?: Session | null;
+  session?: Session | null | undefined;
   children: ReactNode;
 }) {
-  return <SessionContext value={session}>{children}</SessionContext>;
+  const live = useAuthState().session;
+  const value =
+    session !== undefined ? session : live ? { username: live.username, roles: live.roles } : null;
+  return <SessionContext value={value}>{children}</SessionContext>;
 }

@@ -5,8 +5,11 @@ import { App } from '../App';
 import { routes } from '../routes';
 import type { Session } from '../session/session';
 
-/** Renders the whole app at `path` with an isolated router and query client. */
-export function renderApp(path: string, session: Session | null = null) {
+/**
+ * Renders the whole app at `path` with an isolated router and query client. Without `session`,
+ * the live device session is used (signed out unless a test signs in).
+ */
+export function renderApp(path: string, session?: Session | null) {
   const router = createMemoryRouter(routes, { initialEntries: [path] });
   const queryClient = new QueryClient({
     defaultOptions: { queries: { retry: false, refetchInterval: false, gcTime: Infinity } },
