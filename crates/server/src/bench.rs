@@ -513,7 +513,7 @@ pub async fn populate(
     let cash: Vec<Account> = api.cash_accounts(&clerk).await.map_err(err)?;
     let cash_eur = cash
         .iter()
-        .find(|a| a.currency == "EUR")
+        .find(|a| a.kind == "cash" && a.currency == "EUR")
         .ok_or("no EUR cash account")?
         .id;
 

@@ -61,7 +61,11 @@ async fn transfers_sign_verify_approve_and_bench() {
         .unwrap();
     assert_eq!(a.balance.posted.minor_units(), 0);
     let cash = api.cash_accounts(&clerk).await.unwrap();
-    let cash_eur = cash.iter().find(|c| c.currency == "EUR").unwrap().id;
+    let cash_eur = cash
+        .iter()
+        .find(|c| c.kind == "cash" && c.currency == "EUR")
+        .unwrap()
+        .id;
     for _ in 0..3 {
         let t = send(
             &api,
