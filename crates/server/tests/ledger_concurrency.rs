@@ -170,7 +170,7 @@ async fn thirty_two_clients_keep_the_books_consistent() {
                         .unwrap(),
                     reference: TransferReference::parse(&format!("c{c} n{n}")).unwrap(),
                     created_at: now_ts(),
-                    initiator_cert_serial: serial.clone(),
+                    initiator_cert_serial: serial,
                 };
                 let body = signed(&keys, &p);
                 let resp = api

@@ -101,11 +101,11 @@ fn one_event(user: &'static str) -> AuditBuilder {
 }
 
 fn create(t: TransferRecord) -> LedgerCommand {
-    LedgerCommand::Create(CreateTransfer {
+    LedgerCommand::Create(Box::new(CreateTransfer {
         transfer: t,
         policy: ApprovalPolicy::default(),
         audit: one_event("u1"),
-    })
+    }))
 }
 
 fn decide(id: u32, decision: Decision, by: Option<&str>, now_us: i64) -> LedgerCommand {
@@ -435,11 +435,11 @@ pub async fn ledger_approvals(store: Arc<dyn Store>) {
         .with_pending_ttl_seconds(3600)
         .unwrap();
     let pending = |id: u32, amount: i64| {
-        LedgerCommand::Create(CreateTransfer {
+        LedgerCommand::Create(Box::new(CreateTransfer {
             transfer: transfer(id, 10, 11, amount, "u1"),
             policy: policy.clone(),
             audit: one_event("u1"),
-        })
+        }))
     };
     let LedgerOutcome::Created(t) = run(&store, pending(1, 30_000)).await else {
         panic!()

@@ -292,7 +292,7 @@ pub struct DecideTransfer {
 /// One command of a batch.
 pub enum LedgerCommand {
     /// Book a new transfer.
-    Create(CreateTransfer),
+    Create(Box<CreateTransfer>),
     /// Decide a pending one.
     Decide(DecideTransfer),
 }

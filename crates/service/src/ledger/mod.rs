@@ -787,11 +787,11 @@ impl Bank {
             vec![e]
         });
         let outcome = self
-            .execute(LedgerCommand::Create(CreateTransfer {
+            .execute(LedgerCommand::Create(Box::new(CreateTransfer {
                 transfer: record,
                 policy: self.ledger_policy(),
                 audit,
-            }))
+            })))
             .await?;
         match outcome {
             LedgerOutcome::Created(t) => Ok(Submitted {
