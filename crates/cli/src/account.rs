@@ -202,11 +202,11 @@ impl Profile {
         )
     }
 
-    fn load_device(&self) -> Result<DeviceKeys, String> {
+    pub(crate) fn load_device(&self) -> Result<DeviceKeys, String> {
         DeviceKeys::from_secret_json(self.load(DEVICE_FILE)?.expose()).map_err(|e| e.to_string())
     }
 
-    fn save_session(&self, s: &Session, url: &str) -> Result<(), String> {
+    pub(crate) fn save_session(&self, s: &Session, url: &str) -> Result<(), String> {
         let file = SessionFile {
             token: s.token.clone(),
             session_id: s.session_id.clone(),
@@ -220,7 +220,7 @@ impl Profile {
         self.save(SESSION_FILE, &SecretBytes::from(json))
     }
 
-    fn load_session(&self) -> Result<Session, String> {
+    pub(crate) fn load_session(&self) -> Result<Session, String> {
         let plain = self
             .load(SESSION_FILE)
             .map_err(|e| format!("not logged in ({e}); run `pqbank login`"))?;

@@ -5,6 +5,7 @@ pub mod account;
 pub mod audit;
 pub mod cert;
 pub mod crypto;
+pub mod transfer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,24 @@ pub enum Command {
         #[command(subcommand)]
         command: cert::CertCommand,
     },
+    /// Transfers: send (device-signed), show, list, verify offline, approve, reject.
+    Transfer {
+        /// What to do.
+        #[command(subcommand)]
+        command: transfer::TransferCommand,
+    },
+    /// Bank accounts: list, show, create (staff), transactions, statement.
+    Accounts {
+        /// What to do.
+        #[command(subcommand)]
+        command: transfer::AccountsCommand,
+    },
+    /// The approval queue (managers).
+    Approvals {
+        /// What to do.
+        #[command(subcommand)]
+        command: transfer::ApprovalsCommand,
+    },
 }
 
 /// Runs a command and returns the process exit code.
@@ -74,6 +93,9 @@ pub fn run(command: Command) -> ExitCode {
             Command::Status(remote) => status(&remote).await,
             Command::Account(c) => account::run_account(c).await,
             Command::Device { command } => account::run_device(command).await,
+            Command::Transfer { command } => transfer::run_transfer(command).await,
+            Command::Accounts { command } => transfer::run_accounts(command).await,
+            Command::Approvals { command } => transfer::run_approvals(command).await,
             Command::Crypto { .. } | Command::Cert { .. } => Err("handled above".to_owned()),
         }
     });

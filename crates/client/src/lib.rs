@@ -2,6 +2,7 @@
 //! trusting an explicit CA (the server's `tls-ca.pem`).
 
 pub mod auth;
+pub mod ledger;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -119,6 +120,15 @@ impl PqbankClient {
             base: base_url.trim_end_matches('/').to_owned(),
             http: http_client(ca_pem)?,
         })
+    }
+
+    /// A client for `base_url` over a prepared HTTP client (e.g. one bound to a local address
+    /// with [`reqwest::ClientBuilder::local_address`]; it must trust the server's CA).
+    pub fn with_http(base_url: &str, http: reqwest::Client) -> Self {
+        Self {
+            base: base_url.trim_end_matches('/').to_owned(),
+            http,
+        }
     }
 
     /// The underlying HTTP client.

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod authn;
+pub mod bench;
 pub mod config;
 pub mod keyring;
 pub mod listener;

@@ -52,6 +52,11 @@ enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// Load benchmarks against an in-process server (`bench transfers`).
+    Bench {
+        #[command(subcommand)]
+        command: pqbank_server::bench::BenchCommand,
+    },
     #[command(flatten)]
     Client(pqbank_cli::Command),
 }
@@ -225,6 +230,7 @@ fn main() -> ExitCode {
         Command::Ledger {
             command: LedgerCommand::Check { json, serve },
         } => ledger_check(&serve, json),
+        Command::Bench { command } => pqbank_server::bench::run(command),
         Command::Client(command) => pqbank_cli::run(command),
     }
 }

@@ -48,7 +48,8 @@ fn fresh_sqlite() -> Result<TestDatabase, StoreError> {
     })
 }
 
-async fn fresh_postgres(base: &str) -> Result<TestDatabase, StoreError> {
+/// A fresh schema in the PostgreSQL database at `base` (also used by `pqbank bench`).
+pub async fn fresh_postgres(base: &str) -> Result<TestDatabase, StoreError> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
