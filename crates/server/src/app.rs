@@ -24,7 +24,7 @@ use crate::metrics::Metrics;
 use crate::middleware::{
     RequestIds, X_REQUEST_ID, problem_layer, sanitize_request_id, security_headers, track_metrics,
 };
-use crate::routes::{audit, auth, certs, health, ledger, pki, security};
+use crate::routes::{audit, auth, certs, events, health, ledger, pki, security};
 use crate::web;
 
 /// Shared state of all handlers.
@@ -110,6 +110,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(ledger::report_approvals))
         .routes(routes!(ledger::get_settings, ledger::put_settings))
         .routes(routes!(ledger::ledger_check))
+        .routes(routes!(events::stream))
 }
 
 /// The generated OpenAPI 3.1 document.

@@ -800,3 +800,70 @@ async fn pending_transfers_expire_with_the_injected_clock() {
     assert_eq!((s, e["code"].as_str()), (422, Some("not_pending")), "{e}");
     bank.check().await;
 }
+
+/// Reads an SSE response until an event of `kind` arrives (or the timeout), returning its data.
+async fn next_event(resp: &mut reqwest::Response, kind: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut buf = String::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let chunk = tokio::time::timeout(left, resp.chunk())
+            .await
+            .expect("event in time")
+            .unwrap()
+            .expect("stream open");
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            if block.lines().any(|l| l == format!("event: {kind}")) {
+                let data = block
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data: "))
+                    .unwrap();
+                return serde_json::from_str(data).unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_updates_reach_managers_and_customers() {
+    let bank = Bank::start(spawn_app().await).await;
+    let clerk = bank.staff("clerk1", &["clerk"]).await;
+    let manager = bank.staff("manager1", &["manager"]).await;
+    let alice = bank.customer("alice").await;
+    let bob = bank.customer("bob").await;
+    let a = bank.open(&clerk, &alice, "current", "EUR").await;
+    let b = bank.open(&clerk, &bob, "current", "EUR").await;
+    for _ in 0..3 {
+        let (s, _) = bank.deposit(&clerk, &a, 900_000, Currency::EUR).await;
+        assert_eq!(s, 201);
+    }
+    // Both open their stream before the transfer.
+    let mut queue = bank
+        .api
+        .send(&manager.session, Method::GET, "/api/v1/events/stream", None)
+        .await
+        .unwrap();
+    assert_eq!(queue.status(), 200);
+    assert!(queue.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let mut mine = bank
+        .api
+        .send(&alice.session, Method::GET, "/api/v1/events/stream", None)
+        .await
+        .unwrap();
+    let (_, t) = bank.send(&alice, &payload(&alice, &a, &b, 2_000_000, Currency::EUR, "flat")).await;
+    assert_eq!(t["status"], "pending_approval");
+    let e = next_event(&mut queue, "approval_queue").await;
+    assert_eq!(e["resource_id"], t["id"]);
+    assert_eq!(e["status"], "pending_approval");
+    let e = next_event(&mut mine, "transfer").await;
+    assert_eq!((e["resource_id"].clone(), e["status"].clone()), (t["id"].clone(), json!("pending_approval")));
+    let (s, _) = bank.approve(&manager, &t).await;
+    assert_eq!(s, 200);
+    let e = next_event(&mut queue, "approval_queue").await;
+    assert_eq!((e["action"].as_str(), e["status"].as_str()), (Some("transfer.approve"), Some("posted")));
+    let e = next_event(&mut mine, "transfer").await;
+    assert_eq!(e["status"], "posted");
+    let _ = bob;
+}

@@ -11,6 +11,7 @@ mod error;
 mod health;
 pub mod identity;
 pub mod ledger;
+pub mod live;
 
 use std::sync::Arc;
 
