@@ -39,7 +39,8 @@ export interface ApprovalPayload {
   transfer_id: string;
   /** SHA-256 (lower-case hex) of the transfer payload's canonical bytes. */
   payload_digest: string;
-  decision: 'approve';
+  /** `approve`, or `reject` (a signed rejection, sent with a reason). */
+  decision: 'approve' | 'reject';
   approver_cert_serial: string;
   created_at: string;
 }
