@@ -130,7 +130,7 @@ function ApprovalDetail({ id }: { id: string }) {
       {(t) => (
         <>
           <TransferDetails transfer={t} />
-          {t.status === 'pending_approval' && <Decision transfer={t} />}
+          <Decision transfer={t} />
         </>
       )}
     </QueryView>
@@ -198,6 +198,8 @@ function Decision({ transfer }: { transfer: Transfer }) {
     );
   }
 
+  // Decided elsewhere (or expired): nothing to decide any more.
+  if (transfer.status !== 'pending_approval' && state.kind !== 'busy') return null;
   const busy = state.kind === 'busy';
   return (
     <section className="card" aria-labelledby={`${ids}-title`}>
