@@ -12,8 +12,8 @@ import { AccountDetailPage, AccountsPage } from './pages/customer/AccountsPage';
 import { NewTransferPage, TransferDetailPage, TransfersPage } from './pages/customer/TransfersPage';
 import { LandingPage } from './pages/LandingPage';
 import { ApprovalDetailPage, ApprovalsPage } from './pages/manager/ApprovalsPage';
+import { LazyReportsPage } from './pages/manager/LazyReportsPage';
 import { ManagerAccountsPage } from './pages/manager/ManagerAccountsPage';
-import { ReportsPage } from './pages/manager/ReportsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { RouteErrorPage } from './pages/RouteErrorPage';
 import { StatusPage } from './pages/status/StatusPage';
@@ -27,7 +27,7 @@ const PAGES: Readonly<Record<string, ReactNode>> = {
   '/clerk/cash-desk': <CashDeskPage />,
   '/manager/approvals': <ApprovalsPage />,
   '/manager/accounts': <ManagerAccountsPage />,
-  '/manager/reports': <ReportsPage />,
+  '/manager/reports': <LazyReportsPage />,
 };
 
 /** All routes of the app (the server falls back to index.html for any of them). */
