@@ -26,10 +26,12 @@ describe('navigation and access per role', () => {
     ['/manager/reports', ['clerk']],
     ['/clerk/cash-desk', ['manager']],
     ['/clerk/onboarding', ['customer']],
-  ] as const)('%s is refused to %j without calling the API', (path, roles) => {
+  ] as const)('%s is refused to %j without calling the API', async (path, roles) => {
     const sent = fakeApi({});
     renderApp(path, { username: 'u', roles: [...roles] });
-    expect(screen.getByRole('heading', { name: 'Not available to you' })).toBeInTheDocument();
+    expect(
+      await screen.findByRole('heading', { name: 'Not available to you' }, { timeout: 8000 }),
+    ).toBeInTheDocument();
     expect(sent).toHaveLength(0);
   });
 

@@ -27,7 +27,7 @@ describe('reports', () => {
         }),
     });
     renderApp('/manager/reports', { username: 'm', roles: ['manager'] });
-    const table = await screen.findByTestId('large-transfers');
+    const table = await screen.findByTestId('large-transfers', {}, { timeout: 8000 });
     expect(within(table).getByText('€12,000.00')).toBeInTheDocument();
     expect(within(table).getByText('Posted')).toBeInTheDocument();
     expect(screen.getAllByText('95 s')).toHaveLength(3);
