@@ -126,7 +126,7 @@ struct DeviceSignatures {
 impl EventSignatureVerifier for DeviceSignatures {
     fn verify_event_signature(
         &self,
-        _event: &AuditEvent,
+        event: &AuditEvent,
         signed: &SignedPayload,
     ) -> Result<(), ExternalError> {
         let serial = signed.cert_serial.as_str();
@@ -160,7 +160,18 @@ impl EventSignatureVerifier for DeviceSignatures {
         }
         let sig = Signature::from_bytes(key.algorithm(), &signed.signature)
             .map_err(ExternalError::new)?;
-        key.verify(&payload, b"", &sig).map_err(ExternalError::new)
+        // Each kind of client-signed payload has its own signature context.
+        let context: &[u8] = match event.action.as_str() {
+            "transfer.create" | "cash.deposit" | "cash.withdraw" => {
+                pqbank_domain::payload::TRANSFER_SIGNATURE_CONTEXT
+            }
+            "transfer.approve" | "transfer.reject" => {
+                pqbank_domain::payload::APPROVAL_SIGNATURE_CONTEXT
+            }
+            _ => b"",
+        };
+        key.verify(&payload, context, &sig)
+            .map_err(ExternalError::new)
     }
 }
 

@@ -24,7 +24,7 @@ use crate::metrics::Metrics;
 use crate::middleware::{
     RequestIds, X_REQUEST_ID, problem_layer, sanitize_request_id, security_headers, track_metrics,
 };
-use crate::routes::{audit, auth, certs, health, pki, security};
+use crate::routes::{audit, auth, certs, health, ledger, pki, security};
 use crate::web;
 
 /// Shared state of all handlers.
@@ -47,7 +47,8 @@ pub struct AppState {
          (name = "pki", description = "Certificate authority: CA certificates, CRL"),
          (name = "identity", description = "Registration, login, sessions, users, devices"),
          (name = "certificates", description = "Device certificates: request, list, read, renew, revoke"),
-         (name = "audit", description = "Tamper-evident audit log: checkpoints, entries, proofs"))
+         (name = "audit", description = "Tamper-evident audit log: checkpoints, entries, proofs"),
+         (name = "ledger", description = "Accounts, device-signed transfers, approvals, cash desk, statements, reports"))
 )]
 pub struct ApiDoc;
 
@@ -91,6 +92,24 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::entries))
         .routes(routes!(audit::inclusion))
         .routes(routes!(audit::consistency))
+        .routes(routes!(ledger::open_account, ledger::list_accounts))
+        .routes(routes!(ledger::get_account))
+        .routes(routes!(ledger::set_account_status))
+        .routes(routes!(ledger::set_overdraft))
+        .routes(routes!(ledger::transactions))
+        .routes(routes!(ledger::statement))
+        .routes(routes!(ledger::cash_accounts))
+        .routes(routes!(ledger::cash_deposit))
+        .routes(routes!(ledger::cash_withdraw))
+        .routes(routes!(ledger::create_transfer, ledger::list_transfers))
+        .routes(routes!(ledger::get_transfer))
+        .routes(routes!(ledger::approvals))
+        .routes(routes!(ledger::approve))
+        .routes(routes!(ledger::reject))
+        .routes(routes!(ledger::report_volume))
+        .routes(routes!(ledger::report_approvals))
+        .routes(routes!(ledger::get_settings, ledger::put_settings))
+        .routes(routes!(ledger::ledger_check))
 }
 
 /// The generated OpenAPI 3.1 document.

@@ -166,6 +166,95 @@ pub const ROUTE_ACCESS: &[(&str, &str, Access)] = &[
         "/api/v1/audit/proof/consistency",
         Access::Action("audit.read"),
     ),
+    ("POST", "/api/v1/accounts", Access::Action("account.open")),
+    ("GET", "/api/v1/accounts", Access::Action("account.read")),
+    (
+        "GET",
+        "/api/v1/accounts/{account_id}",
+        Access::Action("account.read"),
+    ),
+    (
+        "POST",
+        "/api/v1/accounts/{account_id}/status",
+        Access::Action("account.manage"),
+    ),
+    (
+        "POST",
+        "/api/v1/accounts/{account_id}/overdraft",
+        Access::Action("account.manage"),
+    ),
+    (
+        "GET",
+        "/api/v1/accounts/{account_id}/transactions",
+        Access::Action("account.read"),
+    ),
+    (
+        "GET",
+        "/api/v1/accounts/{account_id}/statement",
+        Access::Action("account.read"),
+    ),
+    (
+        "GET",
+        "/api/v1/cash/accounts",
+        Access::Action("account.read"),
+    ),
+    (
+        "POST",
+        "/api/v1/cash/deposit",
+        Access::Action("cash.deposit"),
+    ),
+    (
+        "POST",
+        "/api/v1/cash/withdraw",
+        Access::Action("cash.withdraw"),
+    ),
+    (
+        "POST",
+        "/api/v1/transfers",
+        Access::Action("transfer.create"),
+    ),
+    ("GET", "/api/v1/transfers", Access::Action("transfer.read")),
+    (
+        "GET",
+        "/api/v1/transfers/{transfer_id}",
+        Access::Action("transfer.read"),
+    ),
+    (
+        "GET",
+        "/api/v1/approvals",
+        Access::Action("transfer.approve"),
+    ),
+    (
+        "POST",
+        "/api/v1/transfers/{transfer_id}/approve",
+        Access::Action("transfer.approve"),
+    ),
+    (
+        "POST",
+        "/api/v1/transfers/{transfer_id}/reject",
+        Access::Action("transfer.reject"),
+    ),
+    (
+        "GET",
+        "/api/v1/reports/volume",
+        Access::Action("report.read"),
+    ),
+    (
+        "GET",
+        "/api/v1/reports/approvals",
+        Access::Action("report.read"),
+    ),
+    (
+        "GET",
+        "/api/v1/settings/ledger",
+        Access::Action("session.whoami"),
+    ),
+    (
+        "PUT",
+        "/api/v1/settings/ledger",
+        Access::Action("settings.write"),
+    ),
+    ("GET", "/api/v1/ledger/check", Access::Action("audit.read")),
 ];
 
 /// The access rule of a route, if it has one.

@@ -72,6 +72,9 @@ pub struct ServeArgs {
     /// mldsa65-rsa3072-pss, mldsa65). Default mldsa65-ed25519.
     #[arg(long, env = "PQBANK_CA_ALGORITHM")]
     pub ca_algorithm: Option<String>,
+    /// Login attempts per client address and minute (per instance). Default 30.
+    #[arg(long, env = "PQBANK_LOGIN_RATE_PER_MINUTE")]
+    pub login_rate_per_minute: Option<u32>,
 }
 
 /// The TOML file: the same keys as the flags (snake_case), all optional.
@@ -93,6 +96,7 @@ struct FileConfig {
     db_max_connections: Option<u32>,
     shutdown_grace_secs: Option<u64>,
     ca_algorithm: Option<String>,
+    login_rate_per_minute: Option<u32>,
 }
 
 /// HTTP limits.
@@ -158,6 +162,8 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Signature algorithm of new CAs.
     pub ca_algorithm: pqbank_crypto::SignatureAlgorithm,
+    /// Login attempts per client address and minute.
+    pub login_rate_per_minute: u32,
 }
 
 impl fmt::Debug for Config {
@@ -332,8 +338,17 @@ impl Config {
                     ))
                 })?,
         };
+        let login_rate_per_minute = in_range(
+            "login_rate_per_minute",
+            args.login_rate_per_minute
+                .or(file.login_rate_per_minute)
+                .unwrap_or(30),
+            1,
+            1_000_000,
+        )?;
         Ok(Self {
             ca_algorithm,
+            login_rate_per_minute,
             data_dir,
             listen,
             database_url,
@@ -375,9 +390,11 @@ impl Config {
             db_max_connections: u32,
             shutdown_grace_secs: u64,
             ca_algorithm: &'static str,
+            login_rate_per_minute: u32,
         }
         let shown = Shown {
             ca_algorithm: self.ca_algorithm.id(),
+            login_rate_per_minute: self.login_rate_per_minute,
             data_dir: self.data_dir.display().to_string(),
             listen: self.listen.to_string(),
             database_url: self.database_url.redacted(),

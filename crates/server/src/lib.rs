@@ -88,6 +88,7 @@ impl Server {
         let bank = open_bank(&config, clock.clone(), entropy.clone()).await?;
         bank.ensure_ca().await.map_err(StartError::Ca)?;
         bank.ensure_audit_key().await.map_err(StartError::Ca)?;
+        bank.ensure_ledger().await.map_err(StartError::Ca)?;
         let bootstrap_admin_code = bank.ensure_admin().await.map_err(StartError::Bootstrap)?;
         let tls = tls::load_or_create(
             &config.tls,
@@ -163,6 +164,15 @@ impl Server {
                 })
                 .await;
         });
+        let (stop_ledger, ledger_stopped) = tokio::sync::oneshot::channel::<()>();
+        let ledger_bank = self.state.bank.clone();
+        let ledger = tokio::spawn(async move {
+            ledger_bank
+                .run_ledger_maintenance(std::time::Duration::from_secs(30), async {
+                    let _ = ledger_stopped.await;
+                })
+                .await;
+        });
         let router = app::router(self.state.clone(), &self.config.limits);
         tracing::info!(url = %listener::https_url(self.local_addr), "pqbank is serving");
         listener::serve(
@@ -176,6 +186,10 @@ impl Server {
         .await;
         let _ = stop_sync.send(());
         let _ = stop_audit.send(());
+        let _ = stop_ledger.send(());
+        if let Err(e) = ledger.await {
+            tracing::error!(error = %e, "ledger maintenance task failed");
+        }
         if let Err(e) = audit.await {
             tracing::error!(error = %e, "audit checkpoint task failed");
         }
@@ -220,7 +234,12 @@ pub async fn open_bank(
         &pqbank_service::audit::AuditConfig::origin_for(&config.bank_name),
     )
     .unwrap_or_default();
+    let identity = pqbank_service::identity::IdentityConfig {
+        login_rate_per_minute: config.login_rate_per_minute,
+        ..pqbank_service::identity::IdentityConfig::default()
+    };
     Ok(Bank::new(store, clock, entropy)
         .with_ca(Arc::new(ring), ca_config)
+        .with_identity_config(identity)
         .with_audit(audit_config))
 }

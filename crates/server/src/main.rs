@@ -47,8 +47,28 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The books: invariant check on the configured database (operator).
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
     #[command(flatten)]
     Client(pqbank_cli::Command),
+}
+
+#[derive(Debug, Subcommand)]
+enum LedgerCommand {
+    /// Recompute every balance from the postings and check the ledger invariants (postings sum
+    /// to zero per currency, balances equal their postings, reservations equal pending
+    /// transfers, no available balance below its limit, each transfer applied at most once).
+    /// Exits 1 listing the violations.
+    Check {
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        serve: Box<ServeArgs>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -202,8 +222,80 @@ fn main() -> ExitCode {
                 }
             },
         },
+        Command::Ledger {
+            command: LedgerCommand::Check { json, serve },
+        } => ledger_check(&serve, json),
         Command::Client(command) => pqbank_cli::run(command),
     }
+}
+
+/// `pqbank ledger check`: opens the database like `serve` and runs the invariant check.
+#[allow(clippy::print_stdout)] // a CLI prints its results
+fn ledger_check(args: &ServeArgs, json: bool) -> ExitCode {
+    let config = match Config::resolve(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("pqbank: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("pqbank: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let result = async {
+            let bank =
+                pqbank_server::open_bank(&config, Arc::new(SystemClock), Arc::new(OsEntropy))
+                    .await
+                    .map_err(|e| e.to_string())?;
+            let check = bank.ledger_check().await.map_err(|e| e.to_string());
+            bank.store().close().await;
+            check
+        }
+        .await;
+        match result {
+            Ok(check) => {
+                let ok = check.violations.is_empty();
+                if json {
+                    let dto = pqbank_server::routes::ledger::check_dto(check);
+                    println!("{}", serde_json::to_string_pretty(&dto).unwrap_or_default());
+                } else {
+                    println!(
+                        "checked {} accounts, {} transfers, {} postings",
+                        check.accounts, check.transfers, check.postings
+                    );
+                    for v in &check.violations {
+                        println!("VIOLATION {v}");
+                    }
+                    println!(
+                        "{}",
+                        if ok {
+                            "ledger OK"
+                        } else {
+                            "ledger INCONSISTENT"
+                        }
+                    );
+                }
+                if ok {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }
+            Err(e) => {
+                eprintln!("pqbank: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
 }
 
 /// `pqbank audit export --out DIR`: opens the bank like `serve` and writes the export.

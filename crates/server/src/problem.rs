@@ -150,6 +150,12 @@ impl IntoResponse for ApiError {
                     Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", Some(m))
                 }
                 ServiceError::NotFound => Problem::for_status(StatusCode::NOT_FOUND),
+                ServiceError::Refused { code, detail } => {
+                    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, Some(detail))
+                }
+                ServiceError::ConflictWith { code, detail } => {
+                    Problem::new(StatusCode::CONFLICT, code, Some(detail))
+                }
                 ServiceError::Conflict(m) => {
                     Problem::new(StatusCode::CONFLICT, "conflict", Some(m))
                 }

@@ -165,7 +165,7 @@ async fn export_then_verify_and_tampering_is_named() {
         "{}",
         text(&out)
     );
-    // The payload store of the signed action supplies it (transfers: not built yet).
+    // The exported payload store supplies it.
     std::fs::create_dir_all(export.join("payloads")).unwrap();
     std::fs::write(
         export.join("payloads").join(payload_hash.to_hex()),

@@ -722,6 +722,7 @@ impl Bank {
         );
         let mut frontier = pqbank_audit::Frontier::new();
         let mut signer_serials = std::collections::BTreeSet::new();
+        let mut signed_payloads = std::collections::HashSet::new();
         let mut start = 0;
         while start < size {
             let end = start.saturating_add(MAX_AUDIT_PAGE).min(size);
@@ -740,6 +741,7 @@ impl Bank {
                     && signer_serials.len() < MAX_EXPORTED_DEVICE_CERTS
                 {
                     signer_serials.insert(signed.cert_serial.as_str().to_owned());
+                    signed_payloads.insert(signed.payload_sha256.to_hex());
                 }
                 entries_out
                     .write_all(&entry.leaf)
@@ -765,6 +767,36 @@ impl Bank {
             .flush()
             .await
             .map_err(|e| io_error(&hashes_path, e))?;
+
+        // The client-signed payloads (transfers, approvals) the entries refer to, by hash.
+        let payload_dir = dir.join("payloads");
+        tokio::fs::create_dir_all(&payload_dir)
+            .await
+            .map_err(|e| io_error(&payload_dir, e))?;
+        let mut filter = pqbank_store::TransferFilter {
+            ascending: true,
+            ..pqbank_store::TransferFilter::default()
+        };
+        while !signed_payloads.is_empty() {
+            let page = self.store.list_transfers(&filter, 500).await?;
+            let Some(last) = page.last() else { break };
+            filter.after = Some((last.created_us, last.id.clone()));
+            for t in &page {
+                let mut signed = vec![t.payload.as_slice()];
+                if let Some(a) = &t.approval_payload {
+                    signed.push(a.as_slice());
+                }
+                for bytes in signed {
+                    let hex = pqbank_audit::hash::sha256_bytes(bytes).to_hex();
+                    if signed_payloads.remove(&hex) {
+                        let path = payload_dir.join(&hex);
+                        tokio::fs::write(&path, bytes)
+                            .await
+                            .map_err(|e| io_error(&path, e))?;
+                    }
+                }
+            }
+        }
 
         let mut checkpoints = 0u64;
         let mut after = None;

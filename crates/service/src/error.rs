@@ -21,6 +21,22 @@ pub enum ServiceError {
     /// Authentication failed (the reason maps to 401 or 403 and a stable code).
     #[error("authentication failed: {0}")]
     Unauthorized(crate::identity::AuthFailure),
+    /// A business rule refused the request (422 with this stable code).
+    #[error("refused ({code}): {detail}")]
+    Refused {
+        /// Stable snake_case code.
+        code: &'static str,
+        /// Human-readable explanation (no internals).
+        detail: String,
+    },
+    /// A conflict with a stable code (409), e.g. `idempotency_conflict`.
+    #[error("conflict ({code}): {detail}")]
+    ConflictWith {
+        /// Stable snake_case code.
+        code: &'static str,
+        /// Explanation.
+        detail: String,
+    },
     /// The caller may not do this (stable code).
     #[error("forbidden: {0}")]
     Forbidden(&'static str),

@@ -10,6 +10,7 @@ pub mod entropy;
 mod error;
 mod health;
 pub mod identity;
+pub mod ledger;
 
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ pub struct Bank {
     pki: Arc<ca::PkiState>,
     identity: Arc<identity::IdentityState>,
     audit: Arc<audit::AuditState>,
+    ledger: Arc<ledger::LedgerState>,
 }
 
 impl Bank {
@@ -44,6 +46,7 @@ impl Bank {
             pki: Arc::new(ca::PkiState::new(None, None)),
             identity: Arc::new(identity::IdentityState::default()),
             audit: Arc::new(audit::AuditState::new(audit::AuditConfig::default())),
+            ledger: Arc::new(ledger::LedgerState::default()),
         }
     }
 
@@ -69,6 +72,14 @@ impl Bank {
     /// The identity settings in force.
     pub fn identity_config(&self) -> &identity::IdentityConfig {
         &self.identity.config
+    }
+
+    /// Sets the ledger configuration (approval policy defaults, batch size, cash desks). Call
+    /// before cloning.
+    #[must_use]
+    pub fn with_ledger_config(mut self, config: ledger::LedgerConfig) -> Self {
+        self.ledger = Arc::new(ledger::LedgerState::new(config));
+        self
     }
 
     /// Sets the audit log configuration (origin, checkpoint policy). Call before cloning.

@@ -21,6 +21,9 @@ pub use crate::conformance_identity::{
     identity_challenges_single_use, identity_security_events, identity_sessions,
     identity_users_and_devices,
 };
+pub use crate::conformance_ledger::{
+    ledger_accounts, ledger_approvals, ledger_batches_and_concurrency, ledger_transfers,
+};
 
 const T0: OffsetDateTime = datetime!(2026-11-29 10:00:00 UTC);
 const T_ROOT: OffsetDateTime = datetime!(2026-11-29 09:00:00 UTC);
@@ -349,7 +352,8 @@ macro_rules! conformance_tests {
             identity_challenges_single_use, identity_sessions, identity_security_events,
             audit_append_assigns_consecutive_indexes, audit_proofs_verify,
             audit_concurrent_appends, audit_rolled_back_append_leaves_nothing,
-            audit_limits_refused, audit_search_filters_and_pages, audit_checkpoints, audit_keys);
+            audit_limits_refused, audit_search_filters_and_pages, audit_checkpoints, audit_keys,
+            ledger_accounts, ledger_transfers, ledger_approvals, ledger_batches_and_concurrency);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(

@@ -30,6 +30,20 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// True for failures that a retry of the same transaction may not hit again: deadlock or
+    /// serialization failure (PostgreSQL), busy/locked (SQLite), a unique key raced by a
+    /// concurrent writer, an optimistic-concurrency conflict.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => matches!(
+                db.code().as_deref(),
+                Some("40001" | "40P01" | "23505" | "5" | "6" | "517" | "261" | "2067" | "1555")
+            ),
+            StoreError::Conflict(_) => true,
+            _ => false,
+        }
+    }
+
     /// True when the database cannot be reached right now (pool timeout, closed pool, I/O), as
     /// opposed to a bug or bad data: the edge answers 503 and readiness fails.
     pub fn is_unavailable(&self) -> bool {

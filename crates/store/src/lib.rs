@@ -7,11 +7,14 @@
 pub mod audit;
 mod error;
 pub mod identity;
+pub mod ledger;
 pub mod pki;
 mod postgres;
 mod postgres_identity;
+mod postgres_ledger;
 mod sqlite;
 mod sqlite_identity;
+mod sqlite_ledger;
 mod url;
 
 #[cfg(feature = "testing")]
@@ -20,6 +23,8 @@ pub mod conformance;
 pub mod conformance_audit;
 #[cfg(feature = "testing")]
 mod conformance_identity;
+#[cfg(feature = "testing")]
+mod conformance_ledger;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -38,6 +43,11 @@ pub use error::StoreError;
 pub use identity::{
     ChallengeRecord, DeviceRecord, DeviceStatus, IdentityStore, NewDevice, SecurityEventRecord,
     SessionRecord, UserRecord, UserStatus,
+};
+pub use ledger::{
+    AccountAuditBuilder, AccountChange, AccountChangeError, AccountRecord, AuditBuilder,
+    CreateTransfer, DecideTransfer, Decision, LedgerCheck, LedgerCommand, LedgerOutcome,
+    LedgerStore, PostingRecord, TransferFilter, TransferKind, TransferRecord, VolumeRow,
 };
 pub use pki::{
     CaKind, CaRecord, CertKind, CertRecord, CertStatus, CrlRecord, MAX_REVOCATIONS, PkiStore,
@@ -140,7 +150,7 @@ pub trait SettingsStore {
 /// The whole storage interface. One implementation per database.
 #[async_trait]
 pub trait Store:
-    SettingsStore + PkiStore + IdentityStore + AuditStore + Send + Sync + Debug + 'static
+    SettingsStore + PkiStore + IdentityStore + AuditStore + LedgerStore + Send + Sync + Debug + 'static
 {
     /// Which database this is.
     fn backend(&self) -> Backend;

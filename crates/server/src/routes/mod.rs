@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod certs;
 pub mod health;
+pub mod ledger;
 pub mod pki;
 pub mod security;
 

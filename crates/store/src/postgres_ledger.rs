@@ -1,0 +1,568 @@
+//! PostgreSQL implementation of [`LedgerStore`]: a batch locks the transfers it decides and the
+//! accounts it touches with `FOR UPDATE` in id order (transfers, then accounts, then the audit
+//! head), so concurrent batches on any number of instances never deadlock and never interleave
+//! on a balance.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use pqbank_audit::AuditEvent;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
+
+use crate::ledger::{
+    AccountAuditBuilder, AccountChange, AccountChangeError, AccountRecord, LEDGER_CHECKS,
+    LedgerCheck, LedgerCommand, LedgerOutcome, LedgerStore, LedgerWrites, PostingRecord,
+    TransferFilter, TransferKind, TransferRecord, VolumeRow, account_ids, apply_account_change,
+    check_account, page, plan_ledger, transfer_ids,
+};
+use crate::sqlite_ledger::{ACCOUNT_COLUMNS, TRANSFER_COLUMNS};
+use crate::{PgStore, StoreError, audit};
+
+fn corrupt(what: &'static str) -> impl Fn(pqbank_domain::AccountError) -> StoreError {
+    move |_| StoreError::Corrupt(what)
+}
+
+fn account_from_row(row: &PgRow) -> Result<AccountRecord, StoreError> {
+    Ok(AccountRecord {
+        id: row.try_get("id")?,
+        owner_id: row.try_get("owner_id")?,
+        kind: row
+            .try_get::<String, _>("kind")?
+            .parse()
+            .map_err(corrupt("account kind"))?,
+        currency: row
+            .try_get::<String, _>("currency")?
+            .parse()
+            .map_err(|_| StoreError::Corrupt("currency"))?,
+        status: row
+            .try_get::<String, _>("status")?
+            .parse()
+            .map_err(corrupt("account status"))?,
+        overdraft_minor: row.try_get("overdraft_minor")?,
+        posted: row.try_get("posted")?,
+        pending_debits: row.try_get("pending_debits")?,
+        pending_credits: row.try_get("pending_credits")?,
+        created_us: row.try_get("created_us")?,
+        updated_us: row.try_get("updated_us")?,
+        version: row.try_get("version")?,
+    })
+}
+
+fn transfer_from_row(row: &PgRow) -> Result<TransferRecord, StoreError> {
+    Ok(TransferRecord {
+        id: row.try_get("id")?,
+        kind: TransferKind::parse(&row.try_get::<String, _>("kind")?)?,
+        status: row
+            .try_get::<String, _>("status")?
+            .parse()
+            .map_err(|_| StoreError::Corrupt("transfer status"))?,
+        from_account: row.try_get("from_account")?,
+        to_account: row.try_get("to_account")?,
+        amount_minor: row.try_get("amount_minor")?,
+        currency: row
+            .try_get::<String, _>("currency")?
+            .parse()
+            .map_err(|_| StoreError::Corrupt("currency"))?,
+        reference: row.try_get("reference")?,
+        initiator_id: row.try_get("initiator_id")?,
+        initiator_cert_serial: row.try_get("initiator_cert_serial")?,
+        payload: row.try_get("payload")?,
+        payload_sha256: row.try_get("payload_sha256")?,
+        signature: row.try_get("signature")?,
+        signature_alg: row.try_get("signature_alg")?,
+        approval_required: row.try_get("approval_required")?,
+        created_us: row.try_get("created_us")?,
+        expires_us: row.try_get("expires_us")?,
+        decided_us: row.try_get("decided_us")?,
+        decided_by: row.try_get("decided_by")?,
+        approval_payload: row.try_get("approval_payload")?,
+        approval_signature: row.try_get("approval_signature")?,
+        approval_cert_serial: row.try_get("approval_cert_serial")?,
+        reason: row.try_get("reason")?,
+    })
+}
+
+fn posting_from_row(row: &PgRow) -> Result<PostingRecord, StoreError> {
+    Ok(PostingRecord {
+        seq: row.try_get("seq")?,
+        transfer_id: row.try_get("transfer_id")?,
+        account_id: row.try_get("account_id")?,
+        amount_minor: row.try_get("amount_minor")?,
+        currency: row
+            .try_get::<String, _>("currency")?
+            .parse()
+            .map_err(|_| StoreError::Corrupt("currency"))?,
+        balance_after: row.try_get("balance_after")?,
+        time_us: row.try_get("time_us")?,
+        reference: row.try_get("reference")?,
+        counterparty: row.try_get("counterparty")?,
+        kind: TransferKind::parse(&row.try_get::<String, _>("kind")?)?,
+    })
+}
+
+async fn insert_account(conn: &mut PgConnection, a: &AccountRecord) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO accounts ({ACCOUNT_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    ))
+    .bind(&a.id)
+    .bind(&a.owner_id)
+    .bind(a.kind.as_str())
+    .bind(a.currency.code())
+    .bind(a.status.as_str())
+    .bind(a.overdraft_minor)
+    .bind(a.posted)
+    .bind(a.pending_debits)
+    .bind(a.pending_credits)
+    .bind(a.created_us)
+    .bind(a.updated_us)
+    .bind(a.version)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| crate::postgres::unique_conflict(e, "account exists"))?;
+    Ok(())
+}
+
+async fn load_ledger(
+    conn: &mut PgConnection,
+    commands: &[LedgerCommand],
+) -> Result<LedgerWrites, StoreError> {
+    let ids = transfer_ids(commands)?;
+    let mut transfers = HashMap::new();
+    // Lock order: transfers (by id), then accounts (by id), then the audit head.
+    let rows = sqlx::query(&format!(
+        "SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = ANY($1) ORDER BY id FOR UPDATE"
+    ))
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in rows {
+        let t = transfer_from_row(&row)?;
+        transfers.insert(t.id.clone(), t);
+    }
+    let ids = account_ids(commands, &transfers);
+    let mut accounts = HashMap::new();
+    let rows = sqlx::query(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE"
+    ))
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in rows {
+        let a = account_from_row(&row)?;
+        accounts.insert(a.id.clone(), a);
+    }
+    plan_ledger(commands, transfers, accounts)
+}
+
+async fn write_ledger(conn: &mut PgConnection, w: LedgerWrites) -> Result<(), StoreError> {
+    for chunk in w.inserts.chunks(200) {
+        let mut qb: QueryBuilder<Postgres> =
+            QueryBuilder::new(format!("INSERT INTO transfers ({TRANSFER_COLUMNS}) "));
+        qb.push_values(chunk, |mut b, t| {
+            b.push_bind(&t.id)
+                .push_bind(t.kind.as_str())
+                .push_bind(t.status.as_str())
+                .push_bind(&t.from_account)
+                .push_bind(&t.to_account)
+                .push_bind(t.amount_minor)
+                .push_bind(t.currency.code())
+                .push_bind(&t.reference)
+                .push_bind(&t.initiator_id)
+                .push_bind(&t.initiator_cert_serial)
+                .push_bind(&t.payload)
+                .push_bind(&t.payload_sha256)
+                .push_bind(&t.signature)
+                .push_bind(&t.signature_alg)
+                .push_bind(t.approval_required)
+                .push_bind(t.created_us)
+                .push_bind(t.expires_us)
+                .push_bind(t.decided_us)
+                .push_bind(&t.decided_by)
+                .push_bind(&t.approval_payload)
+                .push_bind(&t.approval_signature)
+                .push_bind(&t.approval_cert_serial)
+                .push_bind(&t.reason);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    for t in &w.updates {
+        let done = sqlx::query(
+            "UPDATE transfers SET status = $1, decided_us = $2, decided_by = $3, \
+             approval_payload = $4, approval_signature = $5, approval_cert_serial = $6, \
+             reason = $7 WHERE id = $8 AND status = 'pending_approval'",
+        )
+        .bind(t.status.as_str())
+        .bind(t.decided_us)
+        .bind(&t.decided_by)
+        .bind(&t.approval_payload)
+        .bind(&t.approval_signature)
+        .bind(&t.approval_cert_serial)
+        .bind(&t.reason)
+        .bind(&t.id)
+        .execute(&mut *conn)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict("transfer decided concurrently"));
+        }
+    }
+    for chunk in w.postings.chunks(400) {
+        let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
+            "INSERT INTO postings (transfer_id, account_id, amount_minor, currency, \
+             balance_after, time_us) ",
+        );
+        qb.push_values(chunk, |mut b, p| {
+            b.push_bind(&p.transfer_id)
+                .push_bind(&p.account_id)
+                .push_bind(p.amount_minor)
+                .push_bind(p.currency.code())
+                .push_bind(p.balance_after)
+                .push_bind(p.time_us);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    for a in &w.accounts {
+        sqlx::query(
+            "UPDATE accounts SET posted = $1, pending_debits = $2, pending_credits = $3, \
+             updated_us = $4, version = $5 WHERE id = $6",
+        )
+        .bind(a.posted)
+        .bind(a.pending_debits)
+        .bind(a.pending_credits)
+        .bind(a.updated_us)
+        .bind(a.version)
+        .bind(&a.id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    audit::append_pg(conn, w.events).await?;
+    Ok(())
+}
+
+#[async_trait]
+impl LedgerStore for PgStore {
+    async fn create_account(
+        &self,
+        account: &AccountRecord,
+        audit_events: Vec<AuditEvent>,
+    ) -> Result<(), StoreError> {
+        check_account(account)?;
+        let mut tx = self.pool().begin().await?;
+        insert_account(&mut tx, account).await?;
+        audit::append_pg(&mut tx, audit_events).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn ensure_internal_account(
+        &self,
+        candidate: &AccountRecord,
+    ) -> Result<AccountRecord, StoreError> {
+        check_account(candidate)?;
+        if candidate.owner_id.is_some() {
+            return Err(StoreError::Invalid("not an internal account"));
+        }
+        let mut tx = self.pool().begin().await?;
+        // Serialise creators of internal accounts (the unique index would also refuse a twin).
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(format!("internal-account:{}", candidate.currency.code()))
+            .execute(&mut *tx)
+            .await?;
+        let found = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts \
+             WHERE owner_id IS NULL AND kind = $1 AND currency = $2"
+        ))
+        .bind(candidate.kind.as_str())
+        .bind(candidate.currency.code())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = found {
+            tx.rollback().await?;
+            return account_from_row(&row);
+        }
+        insert_account(&mut tx, candidate).await?;
+        tx.commit().await?;
+        Ok(candidate.clone())
+    }
+
+    async fn get_account(&self, id: &str) -> Result<Option<AccountRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .as_ref()
+        .map(account_from_row)
+        .transpose()
+    }
+
+    async fn list_accounts(
+        &self,
+        owner: Option<&str>,
+        internal: bool,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AccountRecord>, StoreError> {
+        let mut qb: QueryBuilder<Postgres> =
+            QueryBuilder::new(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE "));
+        if internal {
+            qb.push("owner_id IS NULL");
+        } else {
+            qb.push("owner_id IS NOT NULL");
+        }
+        if let Some(owner) = owner {
+            qb.push(" AND owner_id = ").push_bind(owner);
+        }
+        if let Some(after) = after {
+            qb.push(" AND id > ").push_bind(after);
+        }
+        qb.push(" ORDER BY id LIMIT ").push_bind(page(limit));
+        qb.build()
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(account_from_row)
+            .collect()
+    }
+
+    async fn change_account(
+        &self,
+        id: &str,
+        change: AccountChange,
+        audit_events: AccountAuditBuilder,
+    ) -> Result<Result<AccountRecord, AccountChangeError>, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1 FOR UPDATE"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("account"))?;
+        let current = account_from_row(&row)?;
+        let next = match apply_account_change(&current, change)? {
+            Ok(n) => n,
+            Err(e) => return Ok(Err(e)),
+        };
+        sqlx::query(
+            "UPDATE accounts SET status = $1, overdraft_minor = $2, updated_us = $3, \
+             version = $4 WHERE id = $5 AND version = $6",
+        )
+        .bind(next.status.as_str())
+        .bind(next.overdraft_minor)
+        .bind(next.updated_us)
+        .bind(next.version)
+        .bind(id)
+        .bind(current.version)
+        .execute(&mut *tx)
+        .await?;
+        audit::append_pg(&mut tx, audit_events(&next)).await?;
+        tx.commit().await?;
+        Ok(Ok(next))
+    }
+
+    async fn execute_ledger(
+        &self,
+        commands: &[LedgerCommand],
+    ) -> Result<Vec<LedgerOutcome>, StoreError> {
+        if commands.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool().begin().await?;
+        let mut writes = load_ledger(&mut tx, commands).await?;
+        let outcomes = std::mem::take(&mut writes.outcomes);
+        write_ledger(&mut tx, writes).await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn get_transfer(&self, id: &str) -> Result<Option<TransferRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .as_ref()
+        .map(transfer_from_row)
+        .transpose()
+    }
+
+    async fn list_transfers(
+        &self,
+        filter: &TransferFilter,
+        limit: u32,
+    ) -> Result<Vec<TransferRecord>, StoreError> {
+        let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+            "SELECT {TRANSFER_COLUMNS} FROM transfers WHERE 1 = 1"
+        ));
+        if let Some(account) = &filter.account {
+            qb.push(" AND (from_account = ")
+                .push_bind(account)
+                .push(" OR to_account = ")
+                .push_bind(account)
+                .push(")");
+        }
+        if let Some(owner) = &filter.owner {
+            qb.push(" AND (from_account IN (SELECT id FROM accounts WHERE owner_id = ")
+                .push_bind(owner)
+                .push(") OR to_account IN (SELECT id FROM accounts WHERE owner_id = ")
+                .push_bind(owner)
+                .push("))");
+        }
+        if let Some(status) = filter.status {
+            qb.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(required) = filter.approval_required {
+            qb.push(" AND approval_required = ").push_bind(required);
+        }
+        if let Some(since) = filter.since_us {
+            qb.push(" AND created_us >= ").push_bind(since);
+        }
+        let (cmp, order) = if filter.ascending {
+            (">", "ASC")
+        } else {
+            ("<", "DESC")
+        };
+        if let Some((us, id)) = &filter.after {
+            qb.push(format!(" AND (created_us, id) {cmp} ("))
+                .push_bind(*us)
+                .push(", ")
+                .push_bind(id)
+                .push(")");
+        }
+        qb.push(format!(" ORDER BY created_us {order}, id {order} LIMIT "))
+            .push_bind(page(limit));
+        qb.build()
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(transfer_from_row)
+            .collect()
+    }
+
+    async fn due_pending_transfers(
+        &self,
+        now_us: i64,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM transfers WHERE status = 'pending_approval' AND expires_us <= $1 \
+             ORDER BY expires_us, id LIMIT $2",
+        )
+        .bind(now_us)
+        .bind(page(limit))
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    async fn list_postings(
+        &self,
+        account: &str,
+        before_seq: Option<i64>,
+        from_us: Option<i64>,
+        to_us: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<PostingRecord>, StoreError> {
+        let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
+            "SELECT p.seq, p.transfer_id, p.account_id, p.amount_minor, p.currency, \
+             p.balance_after, p.time_us, t.reference, t.kind, \
+             CASE WHEN t.from_account = p.account_id THEN t.to_account ELSE t.from_account END \
+             AS counterparty FROM postings p JOIN transfers t ON t.id = p.transfer_id \
+             WHERE p.account_id = ",
+        );
+        qb.push_bind(account);
+        if let Some(seq) = before_seq {
+            qb.push(" AND p.seq < ").push_bind(seq);
+        }
+        if let Some(from) = from_us {
+            qb.push(" AND p.time_us >= ").push_bind(from);
+        }
+        if let Some(to) = to_us {
+            qb.push(" AND p.time_us < ").push_bind(to);
+        }
+        qb.push(" ORDER BY p.seq DESC LIMIT ")
+            .push_bind(page(limit));
+        qb.build()
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(posting_from_row)
+            .collect()
+    }
+
+    async fn posted_balance_before(
+        &self,
+        account: &str,
+        before_us: i64,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COALESCE(SUM(amount_minor), 0)::BIGINT FROM postings \
+             WHERE account_id = $1 AND time_us < $2",
+        )
+        .bind(account)
+        .bind(before_us)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    async fn volume_by_day(&self, since_us: i64) -> Result<Vec<VolumeRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT created_us / 86400000000 AS day, currency, COUNT(*) AS n, \
+             SUM(amount_minor)::BIGINT AS total FROM transfers \
+             WHERE status = 'posted' AND created_us >= $1 \
+             GROUP BY day, currency ORDER BY day, currency LIMIT 10000",
+        )
+        .bind(since_us)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(VolumeRow {
+                    day: r.try_get("day")?,
+                    currency: r
+                        .try_get::<String, _>("currency")?
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt("currency"))?,
+                    count: r.try_get("n")?,
+                    total_minor: r.try_get("total")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn ledger_check(&self) -> Result<LedgerCheck, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        // One consistent snapshot of every table.
+        sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut *conn)
+            .await?;
+        let result = run_check(&mut conn).await;
+        let _ = sqlx::query("COMMIT").execute(&mut *conn).await;
+        result
+    }
+}
+
+async fn run_check(conn: &mut PgConnection) -> Result<LedgerCheck, StoreError> {
+    let mut check = LedgerCheck {
+        accounts: sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&mut *conn)
+            .await?,
+        transfers: sqlx::query_scalar("SELECT COUNT(*) FROM transfers")
+            .fetch_one(&mut *conn)
+            .await?,
+        postings: sqlx::query_scalar("SELECT COUNT(*) FROM postings")
+            .fetch_one(&mut *conn)
+            .await?,
+        violations: Vec::new(),
+    };
+    for (label, query) in LEDGER_CHECKS {
+        let rows: Vec<(String,)> = sqlx::query_as(query).fetch_all(&mut *conn).await?;
+        for (what,) in rows {
+            check.violations.push(format!("{label}: {what}"));
+        }
+    }
+    Ok(check)
+}
