@@ -285,7 +285,6 @@ export function cashAccounts(signal?: AbortSignal): Promise<Account[]> {
 export interface SignedBody {
   payload: Record<string, string>;
   signature: string;
-  reason?: string;
 }
 
 /** Which endpoint takes a signed transfer. */
@@ -318,12 +317,14 @@ export function approvalQueue(signal?: AbortSignal): Promise<Transfer[]> {
   );
 }
 
-export function decideTransfer(
-  id: string,
-  decision: 'approve' | 'reject',
-  body: SignedBody,
-): Promise<Transfer> {
-  return apiPost(`/api/v1/transfers/${enc(id)}/${decision}`, body, decodeTransfer);
+/** Approves a pending transfer with a signed approval payload. */
+export function approveTransfer(id: string, body: SignedBody): Promise<Transfer> {
+  return apiPost(`/api/v1/transfers/${enc(id)}/approve`, body, decodeTransfer);
+}
+
+/** Rejects a pending transfer (an authenticated request with a reason; nothing is signed). */
+export function rejectTransfer(id: string, reason: string): Promise<Transfer> {
+  return apiPost(`/api/v1/transfers/${enc(id)}/reject`, { reason }, decodeTransfer);
 }
 
 // ---------- reports and settings ----------

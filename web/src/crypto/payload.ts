@@ -39,8 +39,7 @@ export interface ApprovalPayload {
   transfer_id: string;
   /** SHA-256 (lower-case hex) of the transfer payload's canonical bytes. */
   payload_digest: string;
-  /** `approve`, or `reject` (a signed rejection, sent with a reason). */
-  decision: 'approve' | 'reject';
+  decision: 'approve';
   approver_cert_serial: string;
   created_at: string;
 }

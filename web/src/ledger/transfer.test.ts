@@ -162,12 +162,7 @@ describe('approval payload', () => {
     const v = vectors[0]!;
     const digest = toHex(sha256(utf8(v.canonical)));
     const transfer = { id: v.input.transfer_id, payload_sha256: digest } as Transfer;
-    const a = buildApprovalPayload(
-      transfer,
-      'approve',
-      'abcd',
-      new Date('2026-11-29T10:00:00.500Z'),
-    );
+    const a = buildApprovalPayload(transfer, 'abcd', new Date('2026-11-29T10:00:00.500Z'));
     expect(approvalCanonicalJson(a)).toBe(
       `{"approver_cert_serial":"abcd","created_at":"2026-11-29T10:00:00Z","decision":"approve","payload_digest":"${digest}","transfer_id":"${v.input.transfer_id}","type":"pqbank.approval.v1"}`,
     );

@@ -3,7 +3,7 @@
  * (`crates/domain/src/payload.rs`), the signed request body, and approval payloads.
  */
 import type { Account, SignedBody, Transfer, TransferChannel } from '../api/ledger';
-import { submitTransfer, decideTransfer } from '../api/ledger';
+import { approveTransfer, submitTransfer } from '../api/ledger';
 import { toHex } from '../crypto/bytes';
 import {
   APPROVAL_SIGNATURE_CONTEXT,
@@ -192,34 +192,31 @@ export async function signAndSubmitTransfer(
   return submitTransfer(channel, signedTransferBody(payload, signature));
 }
 
-/** The approval (or rejection) payload for a pending transfer. */
+/** The approval payload for a pending transfer (its digest binds it to the signed payload). */
 export function buildApprovalPayload(
   transfer: Transfer,
-  decision: 'approve' | 'reject',
   certSerial: string,
   now: Date,
 ): ApprovalPayload {
   return {
     transfer_id: transfer.id,
     payload_digest: transfer.payload_sha256,
-    decision,
+    decision: 'approve',
     approver_cert_serial: certSerial,
     created_at: payloadTimestamp(now),
   };
 }
 
-/** Signs and sends a decision. */
-export async function signAndDecide(
+/** Signs an approval with the device and sends it. */
+export async function signAndApprove(
   transfer: Transfer,
   payload: ApprovalPayload,
   signer: DeviceSigner,
-  reason?: string,
 ): Promise<Transfer> {
   const signature = await signer.sign(approvalCanonicalBytes(payload), APPROVAL_SIGNATURE_CONTEXT);
-  return decideTransfer(transfer.id, payload.decision, {
+  return approveTransfer(transfer.id, {
     payload: JSON.parse(approvalCanonicalJson(payload)) as Record<string, string>,
     signature,
-    ...(reason === undefined ? {} : { reason }),
   });
 }
 

@@ -3,13 +3,13 @@ import { ShieldCheck } from 'lucide-react';
 import { useId, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ProblemAlert } from '../../api/ProblemAlert';
-import { approvalQueue, getTransfer, type Transfer } from '../../api/ledger';
+import { approvalQueue, getTransfer, rejectTransfer, type Transfer } from '../../api/ledger';
 import { PageHeader } from '../../components/PageHeader';
 import { approvalCanonicalJson, type ApprovalPayload } from '../../crypto/payload';
 import { kindLabel } from '../../ledger/format';
 import { deviceSigner } from '../../ledger/signing';
 import { TransferDetails } from '../../ledger/TransferDetails';
-import { buildApprovalPayload, codePoints, signAndDecide } from '../../ledger/transfer';
+import { buildApprovalPayload, codePoints, signAndApprove } from '../../ledger/transfer';
 import {
   Amount,
   ConfirmAction,
@@ -158,25 +158,20 @@ function Decision({ transfer }: { transfer: Transfer }) {
         ? 'At most 500 characters.'
         : undefined;
 
-  const prepare = (decision: 'approve' | 'reject') => {
+  const prepare = () => {
     try {
       const signer = deviceSigner();
-      return buildApprovalPayload(transfer, decision, signer.certSerial, signer.now());
+      return buildApprovalPayload(transfer, signer.certSerial, signer.now());
     } catch (error) {
       setState({ kind: 'failed', error });
       return null;
     }
   };
 
-  const send = async (payload: ApprovalPayload) => {
+  const send = async (decide: () => Promise<Transfer>) => {
     setState({ kind: 'busy' });
     try {
-      const done = await signAndDecide(
-        transfer,
-        payload,
-        deviceSigner(),
-        payload.decision === 'reject' ? trimmed : undefined,
-      );
+      const done = await decide();
       setState({ kind: 'done', transfer: done });
       queryClient.setQueryData(['transfer', transfer.id], done);
       await queryClient.invalidateQueries({ queryKey: ['approvals'] });
@@ -207,8 +202,9 @@ function Decision({ transfer }: { transfer: Transfer }) {
         Decision
       </h2>
       <p className="card-subtitle">
-        You sign your decision with this browser’s device key over the transfer’s payload digest
-        (context <code>pqbank/approval/v1</code>). You cannot decide your own transfers.
+        An approval is signed with this browser’s device key over the transfer’s payload digest
+        (context <code>pqbank/approval/v1</code>); a rejection needs a reason. You cannot decide
+        your own transfers.
       </p>
       {state.kind === 'review' ? (
         <>
@@ -221,7 +217,8 @@ function Decision({ transfer }: { transfer: Transfer }) {
               type="button"
               className="button button-primary"
               onClick={() => {
-                void send(state.payload);
+                const payload = state.payload;
+                void send(() => signAndApprove(transfer, payload, deviceSigner()));
               }}
             >
               <ShieldCheck aria-hidden="true" />
@@ -246,7 +243,7 @@ function Decision({ transfer }: { transfer: Transfer }) {
               className="button button-primary"
               disabled={busy}
               onClick={() => {
-                const payload = prepare('approve');
+                const payload = prepare();
                 if (payload) setState({ kind: 'review', payload });
               }}
             >
@@ -278,11 +275,10 @@ function Decision({ transfer }: { transfer: Transfer }) {
             <ConfirmAction
               label="Reject"
               question="Reject this transfer? The reserved money is released and the customer sees your reason."
-              confirmLabel="Sign rejection"
+              confirmLabel="Reject transfer"
               disabled={busy || reasonError !== undefined}
               onConfirm={() => {
-                const payload = prepare('reject');
-                if (payload) void send(payload);
+                void send(() => rejectTransfer(transfer.id, trimmed));
               }}
             />
           </div>
