@@ -4,9 +4,12 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-# Build the binary with the same features as `cargo test` (no second build of the dependencies).
-cargo test --workspace --no-run --quiet
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/pqbank"
+# Build the binary with the same features as `cargo test` (no second build of the dependencies),
+# unless PQBANK_BIN names an already built one.
+if [[ -z "${PQBANK_BIN:-}" ]]; then
+  cargo test --workspace --no-run --quiet
+fi
+BIN="${PQBANK_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/pqbank}"
 DATA="$(mktemp -d)"
 # Staff for the bank scenario (web/e2e/bank.mjs): created by the operator CLI on the fresh data
 # directory before the server starts; each prints its one-time activation code.

@@ -101,7 +101,7 @@ function CashForm({ desks }: { desks: readonly Account[] }) {
     setBusy(true);
     try {
       const customer = await getAccount(id);
-      const desk = desks.find((d) => d.currency === customer.currency);
+      const desk = desks.find((d) => d.kind === 'cash' && d.currency === customer.currency);
       const parsed = parseAmountInput(amount, customer.currency);
       if (!parsed.ok) {
         setErrors({ amount: parsed.error });
