@@ -3,17 +3,21 @@
 // a mock server (e2e/mock-server.mjs) serves web/dist. Fails on console errors, page errors and
 // CSP violations. Screenshots go to web/test-results/screenshots/. Last line:
 // `e2e: N passed, N failed`; the exit code is non-zero when anything failed.
+// Against a real server with PQBANK_E2E_CLERK_CODE and PQBANK_E2E_MANAGER_CODE set (scripts/e2e.sh
+// does this), it also runs the bank scenario of e2e/bank.mjs in three browser contexts.
 import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { bankScenario, recordRequests } from './bank.mjs';
 import { startMockServer } from './mock-server.mjs';
 
 const WEB = fileURLToPath(new URL('..', import.meta.url));
 const SHOTS = join(WEB, 'test-results', 'screenshots');
 const CHROMIUM = process.env.PQBANK_E2E_CHROMIUM ?? '/usr/bin/chromium';
 const TEST_TIMEOUT_MS = 30_000;
+const SCENARIO_TIMEOUT_MS = 300_000;
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -141,6 +145,74 @@ const tests = [
   },
 ];
 
+function newContext(browser, viewport = { width: 1280, height: 860 }) {
+  return browser.newContext({
+    ignoreHTTPSErrors: true,
+    viewport,
+    locale: 'en-GB',
+    reducedMotion: 'reduce',
+    timezoneId: 'UTC',
+  });
+}
+
+/** The multi-context bank scenario (e2e/bank.mjs); true when it passed. */
+async function runScenario(browser, base) {
+  const name = 'bank: register, cash deposit, transfers, live approval, no key leaves';
+  const contexts = [];
+  const watched = [];
+  const open = async (label) => {
+    const context = await newContext(browser);
+    context.setDefaultTimeout(20_000);
+    contexts.push(context);
+    const requests = recordRequests(context);
+    const page = await context.newPage();
+    const problems = await watch(page);
+    watched.push({ label, problems });
+    return { context, page, requests };
+  };
+  const started = Date.now();
+  let timer;
+  try {
+    const timeout = new Promise((_, fail) => {
+      timer = setTimeout(
+        () => fail(new Error(`timed out after ${SCENARIO_TIMEOUT_MS} ms`)),
+        SCENARIO_TIMEOUT_MS,
+      );
+    });
+    const summary = await Promise.race([
+      bankScenario({
+        base,
+        open,
+        shots: SHOTS,
+        clerkCode: process.env.PQBANK_E2E_CLERK_CODE,
+        managerCode: process.env.PQBANK_E2E_MANAGER_CODE,
+      }),
+      timeout,
+    ]);
+    const problems = watched.flatMap((w) => w.problems.map((p) => `${w.label}: ${p}`));
+    assert(problems.length === 0, problems.join('\n    '));
+    console.log(`ok   ${name} (${Date.now() - started} ms; ${summary})`);
+    return true;
+  } catch (error) {
+    console.log(`FAIL ${name}\n    ${error instanceof Error ? error.message : error}`);
+    for (const w of watched) {
+      if (w.problems.length > 0) console.log(`    ${w.label}: ${w.problems.join('\n    ')}`);
+    }
+    let i = 0;
+    for (const context of contexts) {
+      for (const page of context.pages()) {
+        await page
+          .screenshot({ path: join(SHOTS, `failed-bank-${i++}.png`), fullPage: true })
+          .catch(() => {});
+      }
+    }
+    return false;
+  } finally {
+    clearTimeout(timer);
+    for (const context of contexts) await context.close().catch(() => {});
+  }
+}
+
 async function main() {
   await mkdir(SHOTS, { recursive: true });
   let base = process.env.PQBANK_E2E_URL?.replace(/\/+$/, '');
@@ -196,6 +268,13 @@ async function main() {
       } finally {
         await context.close();
       }
+    }
+    if (!mock && process.env.PQBANK_E2E_CLERK_CODE && process.env.PQBANK_E2E_MANAGER_CODE) {
+      const ok = await runScenario(browser, base);
+      if (ok) passed++;
+      else failed++;
+    } else {
+      console.log('skip bank scenario (needs a real server and staff activation codes)');
     }
   } finally {
     await browser.close();

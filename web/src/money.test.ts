@@ -1,6 +1,15 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { currencyExponent, formatMoney, minorToDecimalString, toMinorUnits } from './money';
+import {
+  currencyExponent,
+  decimalToMinor,
+  formatMoney,
+  formatMoneyValue,
+  MAX_TRANSFER_MINOR,
+  minorToDecimalString,
+  parseAmountInput,
+  toMinorUnits,
+} from './money';
 
 const US = { locale: 'en-US' } as const;
 
@@ -80,5 +89,58 @@ describe('minor unit helpers', () => {
     expect(toMinorUnits(-3)).toBe(-3n);
     expect(() => toMinorUnits('0x10')).toThrow(RangeError);
     expect(() => toMinorUnits(Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('API money values', () => {
+  it('parses decimal strings by currency exponent', () => {
+    expect(decimalToMinor('1234.50', 'EUR')).toBe(123450n);
+    expect(decimalToMinor('-0.05', 'EUR')).toBe(-5n);
+    expect(decimalToMinor('5000', 'JPY')).toBe(5000n);
+    expect(decimalToMinor('0.001', 'BHD')).toBe(1n);
+    expect(() => decimalToMinor('1.234', 'EUR')).toThrow(RangeError);
+    expect(() => decimalToMinor('1e3', 'EUR')).toThrow(RangeError);
+  });
+
+  it('formats API money with the currency’s exponent', () => {
+    expect(formatMoneyValue({ amount: '1234.5', currency: 'EUR' }, { locale: 'en-US' })).toBe(
+      '€1,234.50',
+    );
+    expect(formatMoneyValue({ amount: '5000', currency: 'JPY' }, { locale: 'en-US' })).toBe(
+      '¥5,000',
+    );
+    expect(
+      formatMoneyValue(
+        { amount: '1.005', currency: 'KWD' },
+        { locale: 'en-US', currencyDisplay: 'code' },
+      ),
+    ).toMatch(/KWD\s1\.005/);
+    expect(formatMoneyValue({ amount: '-12.50', currency: 'EUR' }, { locale: 'de-DE' })).toBe(
+      '-12,50\u00a0€',
+    );
+    expect(
+      formatMoneyValue(
+        { amount: '10000000000000.01', currency: 'USD' },
+        { locale: 'en-US', signDisplay: 'exceptZero' },
+      ),
+    ).toBe('+$10,000,000,000,000.01');
+  });
+
+  it('validates typed amounts', () => {
+    expect(parseAmountInput('12', 'EUR')).toEqual({ ok: true, minor: 1200n });
+    expect(parseAmountInput('.5', 'EUR')).toEqual({ ok: true, minor: 50n });
+    expect(parseAmountInput('1 234.56', 'EUR')).toEqual({ ok: true, minor: 123456n });
+    expect(parseAmountInput('10,000.00', 'USD')).toEqual({ ok: true, minor: 1000000n });
+    expect(parseAmountInput('1.5', 'JPY')).toEqual({
+      ok: false,
+      error: 'JPY amounts have no decimal places.',
+    });
+    expect(parseAmountInput('0', 'EUR').ok).toBe(false);
+    expect(parseAmountInput('1.2.3', 'EUR').ok).toBe(false);
+    expect(parseAmountInput('10000000000000.01', 'EUR').ok).toBe(false);
+    expect(parseAmountInput('10000000000000.00', 'EUR')).toEqual({
+      ok: true,
+      minor: MAX_TRANSFER_MINOR,
+    });
   });
 });

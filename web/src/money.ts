@@ -146,3 +146,67 @@ export function formatMoney(
   // Intl formats decimal strings exactly (no conversion to a float).
   return formatter.format(decimal as Intl.StringNumericLiteral);
 }
+
+/** Largest transfer amount in minor units (`TransferAmount::MAX_MINOR`, 10^15). */
+export const MAX_TRANSFER_MINOR = 1_000_000_000_000_000n;
+
+/**
+ * Parses a decimal amount as the server spells it (`"-12.50"`, `"0.005"`, `"100"`) into minor
+ * units. At most the currency's exponent of fraction digits; no exponent notation, no spaces.
+ */
+export function decimalToMinor(amount: string, currency: string): bigint {
+  const exponent = currencyExponent(currency);
+  const match = /^(-?)(\d{1,20})(?:\.(\d+))?$/.exec(amount);
+  if (!match) throw new RangeError(`not a decimal amount: ${JSON.stringify(amount)}`);
+  const [, sign = '', int = '0', frac = ''] = match;
+  if (frac.length > exponent) {
+    throw new RangeError(`${currency} allows at most ${exponent} decimal places`);
+  }
+  const units = BigInt(int + frac.padEnd(exponent, '0'));
+  return sign === '-' ? -units : units;
+}
+
+/** Money as the API sends it: a decimal string and an ISO 4217 code. */
+export interface MoneyValue {
+  amount: string;
+  currency: string;
+}
+
+/** Formats an API money value (`{"amount":"1234.50","currency":"EUR"}` -> `€1,234.50`). */
+export function formatMoneyValue(money: MoneyValue, options: FormatMoneyOptions = {}): string {
+  return formatMoney(decimalToMinor(money.amount, money.currency), money.currency, options);
+}
+
+/** Result of {@link parseAmountInput}. */
+export type AmountInput = { ok: true; minor: bigint } | { ok: false; error: string };
+
+/**
+ * Validates an amount typed by a person for a transfer in `currency`: positive, at most the
+ * currency's decimal places, at most {@link MAX_TRANSFER_MINOR}. Spaces and commas between digit
+ * groups are ignored (`1,234.50`, `1 234.50`); the decimal separator is a point.
+ */
+export function parseAmountInput(text: string, currency: string): AmountInput {
+  const exponent = currencyExponent(currency);
+  const compact = text.trim().replace(/(?<=\d)[,\s\u00a0\u202f](?=\d{3}(?:\D|$))/g, '');
+  if (compact === '') return { ok: false, error: 'Enter an amount.' };
+  if (compact.startsWith('-')) return { ok: false, error: 'The amount must be positive.' };
+  const match = /^(\d{1,16})?(?:\.(\d*))?$/.exec(compact);
+  if (!match || (match[1] === undefined && !match[2])) {
+    return { ok: false, error: 'Enter the amount as a number, e.g. 25.00.' };
+  }
+  const int = match[1] ?? '0';
+  const frac = match[2] ?? '';
+  if (frac.length > exponent) {
+    return {
+      ok: false,
+      error:
+        exponent === 0
+          ? `${currency} amounts have no decimal places.`
+          : `${currency} amounts have at most ${exponent} decimal places.`,
+    };
+  }
+  const minor = BigInt(int + frac.padEnd(exponent, '0'));
+  if (minor <= 0n) return { ok: false, error: 'The amount must be more than zero.' };
+  if (minor > MAX_TRANSFER_MINOR) return { ok: false, error: 'The amount is too large.' };
+  return { ok: true, minor };
+}

@@ -1,13 +1,34 @@
+import type { ReactNode } from 'react';
 import type { RouteObject } from 'react-router';
 import { AppShell } from './layout/AppShell';
 import { ActivatePage } from './pages/auth/ActivatePage';
 import { RegisterPage } from './pages/auth/RegisterPage';
 import { roleAreas } from './navigation/roles';
 import { AreaPage } from './pages/AreaPage';
+import { CashDeskPage } from './pages/clerk/CashDeskPage';
+import { CustomersPage } from './pages/clerk/CustomersPage';
+import { OnboardingPage } from './pages/clerk/OnboardingPage';
+import { AccountDetailPage, AccountsPage } from './pages/customer/AccountsPage';
+import { NewTransferPage, TransferDetailPage, TransfersPage } from './pages/customer/TransfersPage';
 import { LandingPage } from './pages/LandingPage';
+import { ApprovalDetailPage, ApprovalsPage } from './pages/manager/ApprovalsPage';
+import { LazyReportsPage } from './pages/manager/LazyReportsPage';
+import { ManagerAccountsPage } from './pages/manager/ManagerAccountsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { RouteErrorPage } from './pages/RouteErrorPage';
 import { StatusPage } from './pages/status/StatusPage';
+
+/** Areas that are built; the others show their placeholder (with the same access rules). */
+const PAGES: Readonly<Record<string, ReactNode>> = {
+  '/accounts': <AccountsPage />,
+  '/transfers': <TransfersPage />,
+  '/clerk/onboarding': <OnboardingPage />,
+  '/clerk/customers': <CustomersPage />,
+  '/clerk/cash-desk': <CashDeskPage />,
+  '/manager/approvals': <ApprovalsPage />,
+  '/manager/accounts': <ManagerAccountsPage />,
+  '/manager/reports': <LazyReportsPage />,
+};
 
 /** All routes of the app (the server falls back to index.html for any of them). */
 export const routes: RouteObject[] = [
@@ -21,8 +42,12 @@ export const routes: RouteObject[] = [
       { path: 'activate', element: <ActivatePage /> },
       ...roleAreas().map(({ role, item }) => ({
         path: item.path,
-        element: <AreaPage role={role} item={item} />,
+        element: PAGES[item.path] ?? <AreaPage role={role} item={item} />,
       })),
+      { path: 'accounts/:accountId', element: <AccountDetailPage /> },
+      { path: 'transfers/new', element: <NewTransferPage /> },
+      { path: 'transfers/:transferId', element: <TransferDetailPage /> },
+      { path: 'manager/approvals/:transferId', element: <ApprovalDetailPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -234,6 +234,8 @@ export interface RequestOptions {
   anonymous?: boolean;
   /** Sees the raw response (headers) before its body is decoded. */
   onResponse?: (response: Response) => void;
+  /** Hand the decoder the body as text instead of JSON (CSV downloads). */
+  text?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -256,6 +258,7 @@ export async function apiRequest<T>(
     timeoutMs = DEFAULT_TIMEOUT_MS,
     anonymous = false,
     onResponse,
+    text: asText = false,
   } = options;
   const timeout = AbortSignal.timeout(timeoutMs);
   const bodyText = body === undefined ? undefined : JSON.stringify(body);
@@ -321,6 +324,14 @@ export async function apiRequest<T>(
     if (requestId) error.problem.request_id = requestId;
     return error;
   };
+  if (asText) {
+    try {
+      return decode(await response.text());
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw invalid(`The answer of ${path} could not be read.`, error);
+    }
+  }
   if (!isJsonContentType(response.headers.get('content-type'))) {
     throw invalid(`Expected JSON from ${path}.`);
   }

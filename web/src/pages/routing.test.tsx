@@ -24,10 +24,10 @@ describe('routing', () => {
   });
 
   it('opens areas of held roles and shows their navigation', () => {
-    renderApp('/clerk/cash-desk', { username: 'carol', roles: ['clerk'] });
+    renderApp('/admin/users', { username: 'carol', roles: ['admin'] });
     expect(screen.getByRole('heading', { name: 'Coming soon' })).toBeInTheDocument();
     const nav = screen.getByRole('navigation', { name: 'Main' });
-    expect(within(nav).getByRole('link', { name: 'Cash desk' })).toHaveAttribute(
+    expect(within(nav).getByRole('link', { name: 'Users & roles' })).toHaveAttribute(
       'aria-current',
       'page',
     );
