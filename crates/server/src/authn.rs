@@ -255,7 +255,11 @@ pub const ROUTE_ACCESS: &[(&str, &str, Access)] = &[
         Access::Action("settings.write"),
     ),
     ("GET", "/api/v1/ledger/check", Access::Action("audit.read")),
-    ("GET", "/api/v1/events/stream", Access::Action("session.whoami")),
+    (
+        "GET",
+        "/api/v1/events/stream",
+        Access::Action("session.whoami"),
+    ),
 ];
 
 /// The access rule of a route, if it has one.

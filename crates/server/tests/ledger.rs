@@ -846,23 +846,39 @@ async fn live_updates_reach_managers_and_customers() {
         .await
         .unwrap();
     assert_eq!(queue.status(), 200);
-    assert!(queue.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(
+        queue.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
     let mut mine = bank
         .api
         .send(&alice.session, Method::GET, "/api/v1/events/stream", None)
         .await
         .unwrap();
-    let (_, t) = bank.send(&alice, &payload(&alice, &a, &b, 2_000_000, Currency::EUR, "flat")).await;
+    let (_, t) = bank
+        .send(
+            &alice,
+            &payload(&alice, &a, &b, 2_000_000, Currency::EUR, "flat"),
+        )
+        .await;
     assert_eq!(t["status"], "pending_approval");
     let e = next_event(&mut queue, "approval_queue").await;
     assert_eq!(e["resource_id"], t["id"]);
     assert_eq!(e["status"], "pending_approval");
     let e = next_event(&mut mine, "transfer").await;
-    assert_eq!((e["resource_id"].clone(), e["status"].clone()), (t["id"].clone(), json!("pending_approval")));
+    assert_eq!(
+        (e["resource_id"].clone(), e["status"].clone()),
+        (t["id"].clone(), json!("pending_approval"))
+    );
     let (s, _) = bank.approve(&manager, &t).await;
     assert_eq!(s, 200);
     let e = next_event(&mut queue, "approval_queue").await;
-    assert_eq!((e["action"].as_str(), e["status"].as_str()), (Some("transfer.approve"), Some("posted")));
+    assert_eq!(
+        (e["action"].as_str(), e["status"].as_str()),
+        (Some("transfer.approve"), Some("posted"))
+    );
     let e = next_event(&mut mine, "transfer").await;
     assert_eq!(e["status"], "posted");
     let _ = bob;

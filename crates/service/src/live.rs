@@ -132,7 +132,12 @@ impl Bank {
                     loop {
                         let page = self
                             .store
-                            .list_accounts(Some(&principal.user_id), false, after_id.as_deref(), 200)
+                            .list_accounts(
+                                Some(&principal.user_id),
+                                false,
+                                after_id.as_deref(),
+                                200,
+                            )
                             .await?;
                         let done = page.len() < 200;
                         after_id = page.last().map(|a| a.id.clone());
