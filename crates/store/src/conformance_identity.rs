@@ -301,7 +301,8 @@ pub async fn identity_challenges_single_use(store: Arc<dyn Store>) {
 }
 
 /// Sessions: counters only increase (replays refused, also concurrently), revocation is
-/// final, removing a device ends its sessions, a login resets failed-login counts.
+/// final, revoking the device certificate or removing the device ends its sessions, a login
+/// resets failed-login counts.
 pub async fn identity_sessions(store: Arc<dyn Store>) {
     with_ca(&store).await;
     let u = user("u1", "alice");
@@ -378,6 +379,15 @@ pub async fn identity_sessions(store: Arc<dyn Store>) {
         store.get_session(&s2.id).await.unwrap().unwrap().revoked_at,
         Some(T1)
     );
+    // Revoking the device certificate ends the sessions signed in with it.
+    let s3 = session('c', "pub-c", "u1", "d1");
+    store.create_session(&s3, Vec::new()).await.unwrap();
+    store.revoke_certificate("0a", 1, T1).await.unwrap();
+    assert_eq!(
+        store.get_session(&s3.id).await.unwrap().unwrap().revoked_at,
+        Some(T1)
+    );
+    assert!(!store.touch_session(&s3.id, T1, None).await.unwrap());
 }
 
 /// Security events: ascending ids, filters, bounded details.

@@ -219,7 +219,8 @@ pub trait PkiStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<CertRecord>, StoreError>;
-    /// Revokes a certificate and appends it to the feed (and notifies listeners on PostgreSQL).
+    /// Revokes a certificate and appends it to the feed (and notifies listeners on PostgreSQL);
+    /// every session signed in with that certificate is revoked in the same transaction.
     /// [`StoreError::NotFound`] for an unknown serial, [`StoreError::Conflict`] if already revoked.
     async fn revoke_certificate(
         &self,

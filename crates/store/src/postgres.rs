@@ -418,6 +418,15 @@ impl PkiStore for PgStore {
             .bind(serial)
             .execute(&mut *tx)
             .await?;
+        // Sessions signed in with this device certificate end with it (every instance reads
+        // sessions from the database).
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE cert_serial = $2 AND revoked_at IS NULL",
+        )
+        .bind(revoked_at)
+        .bind(serial)
+        .execute(&mut *tx)
+        .await?;
         let row = sqlx::query(&format!(
             "INSERT INTO revocations (serial, ca_id, reason, revoked_at) VALUES ($1, $2, $3, $4)
              RETURNING {REVOCATION_COLUMNS}"

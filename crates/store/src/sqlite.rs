@@ -445,6 +445,15 @@ impl PkiStore for SqliteStore {
                     .bind(&serial)
                     .execute(&mut *conn)
                     .await?;
+                // Sessions signed in with this device certificate end with it (every instance
+                // reads sessions from the database).
+                sqlx::query(
+                    "UPDATE sessions SET revoked_at = ? WHERE cert_serial = ? AND revoked_at IS NULL",
+                )
+                .bind(&at)
+                .bind(&serial)
+                .execute(&mut *conn)
+                .await?;
                 let row = sqlx::query(
                     "INSERT INTO revocations (serial, ca_id, reason, revoked_at) VALUES (?, ?, ?, ?)
                      RETURNING seq, serial, ca_id, reason, revoked_at",
