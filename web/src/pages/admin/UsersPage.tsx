@@ -15,6 +15,11 @@ import { ConfirmAction, Empty, QueryView, RoleGate } from '../../ledger/ui';
 import { ROLES, type Role } from '../../navigation/roles';
 
 const USERS_KEY = ['admin', 'users'] as const;
+
+/** Clerks and managers belong to a branch; other roles must not carry one (server rule). */
+function needsBranch(roles: readonly string[]): boolean {
+  return roles.includes('clerk') || roles.includes('manager');
+}
 const STAFF_ROLES: readonly Role[] = ROLES.filter((r) => r !== 'customer');
 
 /** Users and roles: create staff, change roles, disable and enable. */
@@ -85,6 +90,10 @@ function NewUser() {
       setError('Pick at least one role.');
       return;
     }
+    if (needsBranch(roles) && form.branch.trim() === '') {
+      setError('Clerks and managers need a branch.');
+      return;
+    }
     if (form.legalName.trim() === '' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.email)) {
       setError('Enter the legal name and a valid e-mail address.');
       return;
@@ -95,7 +104,7 @@ function NewUser() {
       roles,
       legal_name: form.legalName.trim(),
       email: form.email.trim(),
-      ...(form.branch.trim() ? { branch: form.branch.trim() } : {}),
+      ...(needsBranch(roles) ? { branch: form.branch.trim() } : {}),
     });
   };
   const field = (key: keyof typeof form, label: string, type = 'text') => (
@@ -122,7 +131,7 @@ function NewUser() {
         {field('username', 'Username')}
         {field('legalName', 'Legal name')}
         {field('email', 'E-mail', 'email')}
-        {field('branch', 'Branch (optional)')}
+        {field('branch', 'Branch (clerks and managers)')}
         <RolePicker legend="Roles" value={roles} onChange={setRoles} />
         {error && (
           <p className="field-error" role="alert">
@@ -200,9 +209,11 @@ function UserRow({ user }: { user: StaffUser }) {
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState(false);
   const [roles, setRoles] = useState<string[]>(user.roles);
+  const [branch, setBranch] = useState(user.branch ?? '');
+  const branchId = useId();
   const done = () => queryClient.invalidateQueries({ queryKey: USERS_KEY });
   const saveRoles = useMutation({
-    mutationFn: () => setUserRoles(user.id, roles, user.branch ?? undefined),
+    mutationFn: () => setUserRoles(user.id, roles, needsBranch(roles) ? branch.trim() : undefined),
     onSuccess: () => {
       setEditing(false);
       return done();
@@ -214,7 +225,7 @@ function UserRow({ user }: { user: StaffUser }) {
   });
   const disabled = user.status === 'disabled';
   return (
-    <tr data-username={user.username}>
+    <tr data-username={user.username} data-user-id={user.id}>
       <td>
         <strong>{user.username}</strong>
         <div className="muted small">
@@ -231,11 +242,27 @@ function UserRow({ user }: { user: StaffUser }) {
               onChange={setRoles}
               roles={ROLES}
             />
+            {needsBranch(roles) && (
+              <div className="field">
+                <label htmlFor={branchId}>Branch</label>
+                <input
+                  id={branchId}
+                  value={branch}
+                  onChange={(e) => {
+                    setBranch(e.target.value);
+                  }}
+                />
+              </div>
+            )}
             <div className="button-row">
               <button
                 type="button"
                 className="button button-primary button-small"
-                disabled={saveRoles.isPending || roles.length === 0}
+                disabled={
+                  saveRoles.isPending ||
+                  roles.length === 0 ||
+                  (needsBranch(roles) && branch.trim() === '')
+                }
                 onClick={() => {
                   saveRoles.mutate();
                 }}
