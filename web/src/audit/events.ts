@@ -13,13 +13,14 @@ function text(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'object' && !Array.isArray(value)) {
+  if (Array.isArray(value)) return value.map(text).join(',');
+  if (typeof value === 'object') {
     return Object.values(value as Record<string, unknown>)
       .map(text)
       .filter((v) => v !== '')
       .join(' ');
   }
-  return JSON.stringify(value);
+  return '';
 }
 
 /** Parses a leaf; `null` when it is not a JSON object. */
