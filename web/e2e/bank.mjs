@@ -304,4 +304,13 @@ export async function bankScenario({ base, open, shots, clerkCode, managerCode }
   return `${customer.requests.length + clerk.requests.length + manager.requests.length} requests checked for private keys`;
 }
 
-export { recordRequests };
+export {
+  activateStaff,
+  devicePrivateKeyHex,
+  enroll,
+  PASSWORD,
+  recordRequests,
+  shot,
+  signIn,
+  spellings,
+};

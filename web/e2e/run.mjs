@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { staffScenario } from './staff.mjs';
 import { bankScenario, recordRequests } from './bank.mjs';
 import { startMockServer } from './mock-server.mjs';
 
@@ -156,8 +157,7 @@ function newContext(browser, viewport = { width: 1280, height: 860 }) {
 }
 
 /** The multi-context bank scenario (e2e/bank.mjs); true when it passed. */
-async function runScenario(browser, base) {
-  const name = 'bank: register, cash deposit, transfers, live approval, no key leaves';
+async function runScenario(browser, base, name, scenario) {
   const contexts = [];
   const watched = [];
   const open = async (label) => {
@@ -168,7 +168,7 @@ async function runScenario(browser, base) {
     const page = await context.newPage();
     const problems = await watch(page);
     watched.push({ label, problems });
-    return { context, page, requests };
+    return { context, page, requests, problems };
   };
   const started = Date.now();
   let timer;
@@ -179,16 +179,7 @@ async function runScenario(browser, base) {
         SCENARIO_TIMEOUT_MS,
       );
     });
-    const summary = await Promise.race([
-      bankScenario({
-        base,
-        open,
-        shots: SHOTS,
-        clerkCode: process.env.PQBANK_E2E_CLERK_CODE,
-        managerCode: process.env.PQBANK_E2E_MANAGER_CODE,
-      }),
-      timeout,
-    ]);
+    const summary = await Promise.race([scenario(open), timeout]);
     const problems = watched.flatMap((w) => w.problems.map((p) => `${w.label}: ${p}`));
     assert(problems.length === 0, problems.join('\n    '));
     console.log(`ok   ${name} (${Date.now() - started} ms; ${summary})`);
@@ -202,7 +193,10 @@ async function runScenario(browser, base) {
     for (const context of contexts) {
       for (const page of context.pages()) {
         await page
-          .screenshot({ path: join(SHOTS, `failed-bank-${i++}.png`), fullPage: true })
+          .screenshot({
+            path: join(SHOTS, `failed-${name.split(':')[0]}-${i++}.png`),
+            fullPage: true,
+          })
           .catch(() => {});
       }
     }
@@ -270,11 +264,41 @@ async function main() {
       }
     }
     if (!mock && process.env.PQBANK_E2E_CLERK_CODE && process.env.PQBANK_E2E_MANAGER_CODE) {
-      const ok = await runScenario(browser, base);
+      const ok = await runScenario(
+        browser,
+        base,
+        'bank: register, cash deposit, transfers, live approval, no key leaves',
+        (open) =>
+          bankScenario({
+            base,
+            open,
+            shots: SHOTS,
+            clerkCode: process.env.PQBANK_E2E_CLERK_CODE,
+            managerCode: process.env.PQBANK_E2E_MANAGER_CODE,
+          }),
+      );
       if (ok) passed++;
       else failed++;
     } else {
       console.log('skip bank scenario (needs a real server and staff activation codes)');
+    }
+    if (!mock && process.env.PQBANK_E2E_ADMIN_CODE) {
+      const ok = await runScenario(
+        browser,
+        base,
+        'staff: admin creates an auditor, inclusion proof, alert acknowledged, device revoked',
+        (open) =>
+          staffScenario({
+            base,
+            open,
+            shots: SHOTS,
+            adminCode: process.env.PQBANK_E2E_ADMIN_CODE,
+          }),
+      );
+      if (ok) passed++;
+      else failed++;
+    } else {
+      console.log('skip staff scenario (needs a real server and the bootstrap admin code)');
     }
   } finally {
     await browser.close();

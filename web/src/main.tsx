@@ -2,6 +2,7 @@ import '@fontsource-variable/inter';
 import './styles/global.css';
 import './styles/auth.css';
 import './styles/ledger.css';
+import './styles/staff.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';

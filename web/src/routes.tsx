@@ -5,6 +5,13 @@ import { ActivatePage } from './pages/auth/ActivatePage';
 import { RegisterPage } from './pages/auth/RegisterPage';
 import { roleAreas } from './navigation/roles';
 import { AreaPage } from './pages/AreaPage';
+import { CaPage } from './pages/admin/CaPage';
+import { CertificatesPage } from './pages/admin/CertificatesPage';
+import { SecuritySettingsPage } from './pages/admin/SecuritySettingsPage';
+import { UsersPage } from './pages/admin/UsersPage';
+import { AlertsPage } from './pages/audit/AlertsPage';
+import { AuditLogPage } from './pages/audit/AuditLogPage';
+import { CheckpointsPage } from './pages/audit/CheckpointsPage';
 import { CashDeskPage } from './pages/clerk/CashDeskPage';
 import { CustomersPage } from './pages/clerk/CustomersPage';
 import { OnboardingPage } from './pages/clerk/OnboardingPage';
@@ -28,6 +35,13 @@ const PAGES: Readonly<Record<string, ReactNode>> = {
   '/manager/approvals': <ApprovalsPage />,
   '/manager/accounts': <ManagerAccountsPage />,
   '/manager/reports': <LazyReportsPage />,
+  '/audit/log': <AuditLogPage />,
+  '/audit/alerts': <AlertsPage />,
+  '/audit/checkpoints': <CheckpointsPage />,
+  '/admin/users': <UsersPage />,
+  '/admin/certificates': <CertificatesPage />,
+  '/admin/security': <SecuritySettingsPage />,
+  '/admin/ca': <CaPage />,
 };
 
 /** All routes of the app (the server falls back to index.html for any of them). */

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { Outlet, ScrollRestoration, useLocation } from 'react-router';
+import { LiveUpdates } from '../live/LiveUpdates';
 import { useRoles, useSession } from '../session/session';
 import { Header } from './Header';
 import { Sidebar } from './Sidebar';
@@ -30,6 +31,7 @@ export function AppShell() {
   return (
     <div className={menuOpen ? 'shell menu-open' : 'shell'}>
       <ScrollRestoration />
+      <LiveUpdates />
       <a className="skip-link" href="#main">
         Skip to main content
       </a>

@@ -13,7 +13,9 @@ describe('routing', () => {
 
   it('asks to sign in before opening a role area', () => {
     renderApp('/admin/ca');
-    expect(screen.getByRole('heading', { level: 1, name: 'CA' })).toBeInTheDocument();
+    expect(
+      screen.getByRole('heading', { level: 1, name: 'Certificate authority' }),
+    ).toBeInTheDocument();
     expect(screen.getByRole('heading', { name: 'Sign-in required' })).toBeInTheDocument();
   });
 
@@ -24,10 +26,10 @@ describe('routing', () => {
   });
 
   it('opens areas of held roles and shows their navigation', () => {
-    renderApp('/admin/users', { username: 'carol', roles: ['admin'] });
+    renderApp('/sessions', { username: 'carol', roles: ['customer'] });
     expect(screen.getByRole('heading', { name: 'Coming soon' })).toBeInTheDocument();
     const nav = screen.getByRole('navigation', { name: 'Main' });
-    expect(within(nav).getByRole('link', { name: 'Users & roles' })).toHaveAttribute(
+    expect(within(nav).getByRole('link', { name: 'Sessions' })).toHaveAttribute(
       'aria-current',
       'page',
     );

@@ -1,0 +1,337 @@
+/**
+ * The auditor and admin APIs: audit log and proofs (`routes/audit.rs`), security events
+ * (`routes/auth.rs`), users and roles, certificates (`routes/certs.rs`), the CA (`routes/pki.rs`)
+ * and the ledger approval settings. Every answer is decoded strictly.
+ */
+import type { MoneyValue } from '../money';
+import { apiGet, apiPost, apiRequest, decode, type Decoder } from './client';
+import { decodeMoney, type LedgerSettings } from './ledger';
+
+type Json = Record<string, unknown>;
+const obj = (json: unknown, what: string): Json => decode.object(json, what);
+const str = (o: Json, key: string): string => decode.string(o, key);
+const num = (o: Json, key: string): number => decode.number(o, key);
+
+function optStr(o: Json, key: string): string | null {
+  const v = o[key];
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string') throw new TypeError(`${key} is not a string`);
+  return v;
+}
+
+function arrayOf<T>(item: Decoder<T>, what: string): Decoder<T[]> {
+  return (json) => {
+    if (!Array.isArray(json)) throw new TypeError(`${what} is not a list`);
+    return json.map(item);
+  };
+}
+
+const none: Decoder<null> = () => null;
+const enc = encodeURIComponent;
+const opts = (signal?: AbortSignal) => (signal ? { signal } : {});
+
+// ---------- audit log ----------
+
+/** A signed tree head. */
+export interface CheckpointInfo {
+  size: number;
+  time: string;
+  note: string;
+}
+
+const decodeCheckpoint: Decoder<CheckpointInfo> = (json) => {
+  const o = obj(json, 'checkpoint');
+  return { size: num(o, 'size'), time: str(o, 'time'), note: str(o, 'note') };
+};
+
+export function latestCheckpoint(signal?: AbortSignal): Promise<CheckpointInfo> {
+  return apiGet('/api/v1/audit/checkpoint', decodeCheckpoint, opts(signal));
+}
+
+export function signCheckpoint(): Promise<CheckpointInfo> {
+  return apiPost('/api/v1/audit/checkpoint', {}, decodeCheckpoint);
+}
+
+/** One audit entry: the canonical event text is exactly the Merkle leaf. */
+export interface AuditEntry {
+  index: number;
+  leaf_hash: string;
+  leaf: string;
+}
+
+const decodeEntry: Decoder<AuditEntry> = (json) => {
+  const o = obj(json, 'entry');
+  return { index: num(o, 'index'), leaf_hash: str(o, 'leaf_hash'), leaf: str(o, 'leaf') };
+};
+
+/** Entries `start..end` (at most 1000). */
+export function auditEntries(
+  start: number,
+  end: number,
+  signal?: AbortSignal,
+): Promise<AuditEntry[]> {
+  return apiGet(
+    `/api/v1/audit/entries?start=${String(start)}&end=${String(end)}`,
+    arrayOf(decodeEntry, 'entries'),
+    opts(signal),
+  );
+}
+
+/** An RFC 9162 inclusion proof. */
+export interface InclusionProof {
+  index: number;
+  tree_size: number;
+  leaf_hash: string;
+  hashes: string[];
+}
+
+export function inclusionProof(
+  index: number,
+  treeSize: number,
+  signal?: AbortSignal,
+): Promise<InclusionProof> {
+  return apiGet(
+    `/api/v1/audit/proof/inclusion?index=${String(index)}&tree_size=${String(treeSize)}`,
+    (json) => {
+      const o = obj(json, 'proof');
+      return {
+        index: num(o, 'index'),
+        tree_size: num(o, 'tree_size'),
+        leaf_hash: str(o, 'leaf_hash'),
+        hashes: decode.stringArray(o, 'hashes'),
+      };
+    },
+    opts(signal),
+  );
+}
+
+// ---------- security events ----------
+
+/** Query key of the security event list (live updates invalidate it). */
+export const SECURITY_EVENTS_KEY = ['security', 'events'] as const;
+
+export interface SecurityEvent {
+  id: number;
+  time: string;
+  kind: string;
+  severity: string;
+  user_id: string | null;
+  client_addr: string | null;
+  details: string;
+  /** `open`, `acknowledged` or `resolved`. */
+  status: string;
+}
+
+const decodeSecurityEvent: Decoder<SecurityEvent> = (json) => {
+  const o = obj(json, 'security event');
+  return {
+    id: num(o, 'id'),
+    time: str(o, 'time'),
+    kind: str(o, 'kind'),
+    severity: str(o, 'severity'),
+    user_id: optStr(o, 'user_id'),
+    client_addr: optStr(o, 'client_addr'),
+    details: str(o, 'details'),
+    status: str(o, 'status'),
+  };
+};
+
+/** Security events with id above `after` (oldest first). */
+export function securityEvents(
+  after = 0,
+  limit = 500,
+  signal?: AbortSignal,
+): Promise<SecurityEvent[]> {
+  return apiGet(
+    `/api/v1/security/events?after=${String(after)}&limit=${String(limit)}`,
+    arrayOf(decodeSecurityEvent, 'security events'),
+    opts(signal),
+  );
+}
+
+export function setSecurityEventStatus(
+  id: number,
+  status: 'acknowledged' | 'resolved',
+): Promise<null> {
+  return apiPost(`/api/v1/security/events/${String(id)}/status`, { status }, none);
+}
+
+// ---------- users ----------
+
+export interface StaffUser {
+  id: string;
+  username: string;
+  roles: string[];
+  branch: string | null;
+  status: string;
+  legal_name: string;
+  email: string;
+  created_at: string;
+}
+
+const decodeUser: Decoder<StaffUser> = (json) => {
+  const o = obj(json, 'user');
+  return {
+    id: str(o, 'id'),
+    username: str(o, 'username'),
+    roles: decode.stringArray(o, 'roles'),
+    branch: optStr(o, 'branch'),
+    status: str(o, 'status'),
+    legal_name: str(o, 'legal_name'),
+    email: str(o, 'email'),
+    created_at: str(o, 'created_at'),
+  };
+};
+
+export function allUsers(after?: string, signal?: AbortSignal): Promise<StaffUser[]> {
+  const q = after ? `&after=${enc(after)}` : '';
+  return apiGet(`/api/v1/users?limit=200${q}`, arrayOf(decodeUser, 'users'), opts(signal));
+}
+
+export interface NewStaffUser {
+  username: string;
+  roles: string[];
+  branch?: string;
+  legal_name: string;
+  email: string;
+}
+
+export interface CreatedUser {
+  user: StaffUser;
+  activation_code: string;
+  expires_at: string | null;
+}
+
+export function createUser(body: NewStaffUser): Promise<CreatedUser> {
+  return apiPost('/api/v1/users', body, (json) => {
+    const o = obj(json, 'created user');
+    return {
+      user: decodeUser(o.user),
+      activation_code: str(o, 'activation_code'),
+      expires_at: optStr(o, 'expires_at'),
+    };
+  });
+}
+
+export function setUserRoles(id: string, roles: string[], branch?: string): Promise<StaffUser> {
+  return apiRequest(`/api/v1/users/${enc(id)}/roles`, decodeUser, {
+    method: 'PUT',
+    body: branch ? { roles, branch } : { roles },
+  });
+}
+
+export function setUserEnabled(id: string, enabled: boolean): Promise<unknown> {
+  return apiPost(`/api/v1/users/${enc(id)}/${enabled ? 'enable' : 'disable'}`, {}, (j) => j);
+}
+
+// ---------- certificates ----------
+
+export interface Certificate {
+  serial: string;
+  user_id: string;
+  device_id: string;
+  usage: string;
+  status: string;
+  superseded_by: string | null;
+  not_after: string;
+  created_at: string;
+}
+
+const decodeCertificate: Decoder<Certificate> = (json) => {
+  const o = obj(json, 'certificate');
+  return {
+    serial: str(o, 'serial'),
+    user_id: str(o, 'user_id'),
+    device_id: str(o, 'device_id'),
+    usage: str(o, 'usage'),
+    status: str(o, 'status'),
+    superseded_by: optStr(o, 'superseded_by'),
+    not_after: str(o, 'not_after'),
+    created_at: str(o, 'created_at'),
+  };
+};
+
+export function allCertificates(
+  status: '' | 'valid' | 'revoked',
+  signal?: AbortSignal,
+): Promise<Certificate[]> {
+  const q = status ? `&status=${status}` : '';
+  return apiGet(
+    `/api/v1/certificates?all=true&limit=200${q}`,
+    arrayOf(decodeCertificate, 'certificates'),
+    opts(signal),
+  );
+}
+
+/** RFC 5280 revocation reasons offered in the UI. */
+export const REVOCATION_REASONS = [
+  { code: 0, label: 'Unspecified' },
+  { code: 1, label: 'Key compromise' },
+  { code: 3, label: 'Affiliation changed' },
+  { code: 4, label: 'Superseded' },
+  { code: 5, label: 'Cessation of operation' },
+] as const;
+
+export function revokeCertificate(serial: string, reason: number): Promise<null> {
+  return apiPost(`/api/v1/certificates/${enc(serial)}/revoke`, { reason }, none);
+}
+
+// ---------- CA ----------
+
+export interface CaCert {
+  algorithm: string;
+  subject: string;
+  serial: string;
+  not_before: string;
+  not_after: string;
+}
+
+export interface CaOverview {
+  root: CaCert;
+  issuing: CaCert;
+  issuing_cas: number;
+}
+
+const decodeCaCert: Decoder<CaCert> = (json) => {
+  const o = obj(json, 'CA certificate');
+  return {
+    algorithm: str(o, 'algorithm'),
+    subject: str(o, 'subject'),
+    serial: str(o, 'serial'),
+    not_before: str(o, 'not_before'),
+    not_after: str(o, 'not_after'),
+  };
+};
+
+export function caOverview(signal?: AbortSignal): Promise<CaOverview> {
+  return apiGet(
+    '/api/v1/pki/ca',
+    (json) => {
+      const o = obj(json, 'CA');
+      return {
+        root: decodeCaCert(o.root),
+        issuing: decodeCaCert(o.issuing),
+        issuing_cas: num(o, 'issuing_cas'),
+      };
+    },
+    opts(signal),
+  );
+}
+
+// ---------- ledger settings ----------
+
+export function putLedgerSettings(settings: {
+  thresholds: MoneyValue[];
+  pending_ttl_seconds: number;
+}): Promise<LedgerSettings> {
+  return apiRequest(
+    '/api/v1/settings/ledger',
+    (json) => {
+      const o = obj(json, 'settings');
+      const t = o.thresholds;
+      if (!Array.isArray(t)) throw new TypeError('thresholds is not a list');
+      return { thresholds: t.map(decodeMoney), pending_ttl_seconds: num(o, 'pending_ttl_seconds') };
+    },
+    { method: 'PUT', body: settings },
+  );
+}

@@ -1,0 +1,249 @@
+import { useQuery } from '@tanstack/react-query';
+import { CircleCheck, CircleX } from 'lucide-react';
+import { useId, useState } from 'react';
+import { ProblemAlert } from '../../api/ProblemAlert';
+import {
+  auditEntries,
+  inclusionProof,
+  latestCheckpoint,
+  type AuditEntry,
+  type CheckpointInfo,
+} from '../../api/staff';
+import { checkInclusion, parseCheckpointNote, type InclusionCheck } from '../../audit/merkle';
+import { matchesFilter, summarizeEvent } from '../../audit/events';
+import { PageHeader } from '../../components/PageHeader';
+import { DateTime, Empty, Loading, QueryView, RoleGate } from '../../ledger/ui';
+
+const PAGE = 50;
+
+/** The audit log: newest entries first, filter, and an in-browser inclusion proof check. */
+export function AuditLogPage() {
+  return (
+    <>
+      <PageHeader
+        eyebrow="Audit"
+        title="Audit log"
+        description="Every operation, in a tamper-evident Merkle log. Pick an entry to verify its inclusion proof against the latest signed checkpoint, in this browser."
+      />
+      <RoleGate area="auditor">
+        <AuditLog />
+      </RoleGate>
+    </>
+  );
+}
+
+function AuditLog() {
+  const checkpoint = useQuery({
+    queryKey: ['audit', 'checkpoint'],
+    queryFn: ({ signal }) => latestCheckpoint(signal),
+  });
+  return (
+    <QueryView
+      query={checkpoint}
+      loading="Loading the latest checkpoint…"
+      context="Loading the checkpoint"
+    >
+      {(cp) => <EntryBrowser checkpoint={cp} />}
+    </QueryView>
+  );
+}
+
+function EntryBrowser({ checkpoint }: { checkpoint: CheckpointInfo }) {
+  const ids = useId();
+  const [end, setEnd] = useState(checkpoint.size);
+  const [filter, setFilter] = useState('');
+  const [selected, setSelected] = useState<AuditEntry | null>(null);
+  const start = Math.max(0, end - PAGE);
+  const entries = useQuery({
+    queryKey: ['audit', 'entries', start, end],
+    queryFn: ({ signal }) => auditEntries(start, end, signal),
+    enabled: end > 0,
+  });
+  const rows = (entries.data ?? []).filter((e) => matchesFilter(e.leaf, filter)).reverse();
+  return (
+    <>
+      <section className="card" aria-label="Checkpoint">
+        <p>
+          Latest checkpoint: <strong data-testid="checkpoint-size">{checkpoint.size}</strong>{' '}
+          entries, signed <DateTime value={checkpoint.time} />.
+        </p>
+      </section>
+      {selected && (
+        <ProofPanel
+          entry={selected}
+          checkpoint={checkpoint}
+          onClose={() => {
+            setSelected(null);
+          }}
+        />
+      )}
+      <section className="card" aria-label="Entries">
+        <div className="field field-inline">
+          <label htmlFor={`${ids}-filter`}>Filter</label>
+          <input
+            id={`${ids}-filter`}
+            type="search"
+            placeholder="action, actor, resource…"
+            value={filter}
+            onChange={(e) => {
+              setFilter(e.target.value);
+            }}
+          />
+        </div>
+        {checkpoint.size === 0 ? (
+          <Empty title="The log is empty" />
+        ) : entries.isPending ? (
+          <Loading label="Loading entries…" />
+        ) : entries.isError ? (
+          <ProblemAlert error={entries.error} context="Loading audit entries" />
+        ) : rows.length === 0 ? (
+          <Empty title="No matching entries on this page" />
+        ) : (
+          <div className="table-wrap">
+            <table className="table" data-testid="audit-entries">
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">Time</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Actor</th>
+                  <th scope="col">Resource</th>
+                  <th scope="col">Outcome</th>
+                  <th scope="col">
+                    <span className="sr-only">Verify</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((e) => {
+                  const s = summarizeEvent(e.leaf);
+                  return (
+                    <tr key={e.index} data-action={s?.action ?? ''}>
+                      <td className="num">{e.index}</td>
+                      <td>{s?.time ?? ''}</td>
+                      <td>
+                        <code>{s?.action ?? '(unreadable)'}</code>
+                      </td>
+                      <td>{s?.actor ?? ''}</td>
+                      <td>{s?.resource ?? ''}</td>
+                      <td>{s?.outcome ?? ''}</td>
+                      <td>
+                        <button
+                          type="button"
+                          className="button button-secondary button-small"
+                          onClick={() => {
+                            setSelected(e);
+                          }}
+                        >
+                          Verify #{e.index}
+                        </button>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <div className="button-row">
+          <button
+            type="button"
+            className="button button-secondary"
+            disabled={end >= checkpoint.size}
+            onClick={() => {
+              setEnd(Math.min(checkpoint.size, end + PAGE));
+            }}
+          >
+            Newer
+          </button>
+          <span>
+            Entries {start}–{Math.max(start, end - 1)} of {checkpoint.size}
+          </span>
+          <button
+            type="button"
+            className="button button-secondary"
+            disabled={start === 0}
+            onClick={() => {
+              setEnd(start);
+            }}
+          >
+            Older
+          </button>
+        </div>
+      </section>
+    </>
+  );
+}
+
+function ProofPanel({
+  entry,
+  checkpoint,
+  onClose,
+}: {
+  entry: AuditEntry;
+  checkpoint: CheckpointInfo;
+  onClose: () => void;
+}) {
+  const check = useQuery({
+    queryKey: ['audit', 'inclusion', entry.index, checkpoint.size],
+    queryFn: async ({ signal }): Promise<InclusionCheck & { pathLength: number }> => {
+      const cp = parseCheckpointNote(checkpoint.note);
+      if (cp.size !== BigInt(checkpoint.size)) {
+        throw new Error('The checkpoint note does not match its size.');
+      }
+      const proof = await inclusionProof(entry.index, checkpoint.size, signal);
+      return {
+        ...checkInclusion(entry.leaf, proof.leaf_hash, BigInt(entry.index), proof.hashes, cp),
+        pathLength: proof.hashes.length,
+      };
+    },
+    retry: false,
+  });
+  return (
+    <section className="card" aria-label={`Inclusion proof of entry ${String(entry.index)}`}>
+      <h2>Entry #{entry.index}</h2>
+      <pre className="payload">{entry.leaf}</pre>
+      {check.isPending ? (
+        <Loading label="Fetching and checking the proof…" />
+      ) : check.isError ? (
+        <ProblemAlert error={check.error} context="Verifying the inclusion proof" />
+      ) : (
+        <div
+          className={check.data.ok ? 'notice notice-info' : 'notice notice-warn'}
+          role="status"
+          data-testid="proof-result"
+          data-ok={String(check.data.ok)}
+        >
+          {check.data.ok ? (
+            <CircleCheck aria-hidden="true" className="notice-icon" />
+          ) : (
+            <CircleX aria-hidden="true" className="notice-icon" />
+          )}
+          <div>
+            <strong>
+              {check.data.ok
+                ? `Verified: entry #${String(entry.index)} is in the log of ${String(checkpoint.size)} entries.`
+                : 'Not verified.'}
+            </strong>
+            <p>{check.data.reason}</p>
+            <dl className="facts">
+              <dt>Audit path</dt>
+              <dd>{check.data.pathLength} hashes</dd>
+              <dt>Computed root</dt>
+              <dd>
+                <code>{check.data.computedRoot ?? '—'}</code>
+              </dd>
+              <dt>Checkpoint root</dt>
+              <dd>
+                <code>{check.data.checkpointRoot}</code>
+              </dd>
+            </dl>
+          </div>
+        </div>
+      )}
+      <button type="button" className="button button-secondary" onClick={onClose}>
+        Close
+      </button>
+    </section>
+  );
+}
