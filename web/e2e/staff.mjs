@@ -142,9 +142,10 @@ export async function staffScenario({ base, open, shots, adminCode }) {
   await cert.getByRole('button', { name: 'Revoke certificate' }).click();
   await certs.locator(`tr[data-serial="${serial}"]`).waitFor({ state: 'detached' });
 
-  // --- the auditor's device is refused from its next sign-in ---
-  // (The open session is not ended by the revocation on the server today: see the report.)
-  await up.getByRole('button', { name: 'Sign out' }).click();
+  // --- the auditor's open session is refused at its next request (the revocation ended it),
+  // and so is the next sign-in from that browser ---
+  await up.reload({ waitUntil: 'domcontentloaded' });
+  await up.getByText("This browser's device certificate has been revoked.").first().waitFor();
   await up.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
   await up.getByLabel('Username').fill(auditor);
   await up.getByLabel('Password').fill(PASSWORD);

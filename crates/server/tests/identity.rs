@@ -173,9 +173,10 @@ async fn device_refusals() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 204);
-    // Removal ended the session from that device.
-    let (s, _) = problem(api.whoami(&erin).await.unwrap_err());
-    assert_eq!(s, 401);
+    // Removal ended the session from that device (and revoked its certificate, which the
+    // refusal names).
+    let (s, c) = problem(api.whoami(&erin).await.unwrap_err());
+    assert_eq!((s, c.as_str()), (403, "device_revoked"));
     let (s, c) = problem(
         api.login(&erin_device, "erin", TEST_PASSWORD)
             .await

@@ -595,7 +595,18 @@ impl Bank {
             .ok_or(LoginError::Refused(AuthFailure::SessionInvalid, None))?;
         let refuse = |f| LoginError::Refused(f, Some(Box::new(user.clone())));
         if session.revoked_at.is_some() {
-            return Err(refuse(AuthFailure::SessionInvalid));
+            // Say why when the device certificate was revoked (its sessions end with it), so
+            // the client can tell the user; also raises the revoked-device security event.
+            let cert_revoked = self
+                .store
+                .get_certificate(&session.cert_serial)
+                .await?
+                .is_some_and(|c| c.status == pqbank_store::CertStatus::Revoked);
+            return Err(refuse(if cert_revoked {
+                AuthFailure::DeviceRevoked
+            } else {
+                AuthFailure::SessionInvalid
+            }));
         }
         let idle = time::Duration::seconds(session.idle_secs);
         if now >= session.expires_at || now >= session.last_seen_at + idle {
