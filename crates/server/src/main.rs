@@ -235,26 +235,30 @@ fn main() -> ExitCode {
     }
 }
 
+/// Resolves the configuration like `serve`, starts logging and the async runtime for an operator
+/// command; the exit code to return when that fails.
+fn operator(args: &ServeArgs) -> Result<(Config, tokio::runtime::Runtime), ExitCode> {
+    let config = Config::resolve(args).map_err(|e| {
+        eprintln!("pqbank: {e}");
+        ExitCode::from(2)
+    })?;
+    init_logging(&config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("pqbank: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        })?;
+    Ok((config, runtime))
+}
+
 /// `pqbank ledger check`: opens the database like `serve` and runs the invariant check.
 #[allow(clippy::print_stdout)] // a CLI prints its results
 fn ledger_check(args: &ServeArgs, json: bool) -> ExitCode {
-    let config = match Config::resolve(args) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("pqbank: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    init_logging(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("pqbank: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let (config, runtime) = match operator(args) {
+        Ok(v) => v,
+        Err(code) => return code,
     };
     runtime.block_on(async move {
         let result = async {
@@ -307,23 +311,9 @@ fn ledger_check(args: &ServeArgs, json: bool) -> ExitCode {
 /// `pqbank audit export --out DIR`: opens the bank like `serve` and writes the export.
 #[allow(clippy::print_stdout)] // a CLI prints its results
 fn audit_export(args: &ServeArgs, out: &std::path::Path) -> ExitCode {
-    let config = match Config::resolve(args) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("pqbank: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    init_logging(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("pqbank: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let (config, runtime) = match operator(args) {
+        Ok(v) => v,
+        Err(code) => return code,
     };
     runtime.block_on(async move {
         let result = async {

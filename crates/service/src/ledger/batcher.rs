@@ -96,15 +96,11 @@ async fn single(
                     crate::ca::internal(StoreError::Corrupt("ledger outcome count"))
                 });
             }
-            Err(e) if attempt < MAX_RETRIES && is_transient(&e) => {
+            Err(e) if attempt < MAX_RETRIES && e.is_retryable() => {
                 attempt += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt))).await;
             }
             Err(e) => return Err(e.into()),
         }
     }
-}
-
-fn is_transient(e: &StoreError) -> bool {
-    e.is_retryable()
 }

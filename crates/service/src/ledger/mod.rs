@@ -133,6 +133,14 @@ pub struct LedgerSettings {
     pub pending_ttl_seconds: i64,
 }
 
+/// A manager's verified approval: the signed payload, its signature and the audit block.
+struct Approval {
+    payload: Vec<u8>,
+    signature: Vec<u8>,
+    cert_serial: String,
+    audit: SignedPayload,
+}
+
 /// Result of a submitted transfer.
 #[derive(Debug, Clone)]
 pub struct Submitted {
@@ -959,27 +967,14 @@ impl Bank {
             algorithm: token(&algorithm)?,
             cert_serial: token(&serial)?,
         };
-        let decision = DecideTransfer {
-            transfer_id: t.id.clone(),
-            decision: Decision::Approve,
-            decided_by: Some(principal.user_id.clone()),
-            decided_us: 0,
-            expected_payload_sha256: Some(t.payload_sha256.clone()),
-            approval_payload: Some(canonical),
-            approval_signature: Some(signature),
-            approval_cert_serial: Some(serial),
-            reason: None,
-            now_us: 0,
-            audit: Box::new(|_| Vec::new()),
+        let approval = Approval {
+            payload: canonical,
+            signature,
+            cert_serial: serial,
+            audit: signed,
         };
-        self.decide(
-            principal,
-            &t,
-            decision,
-            actions::TRANSFER_APPROVE,
-            Some(signed),
-        )
-        .await
+        self.decide(principal, &t, Decision::Approve, Some(approval), None)
+            .await
     }
 
     /// Rejects a pending transfer with a reason (the reservation is released). A rejection moves
@@ -1002,21 +997,14 @@ impl Bank {
             ));
         }
         let t = self.decidable(principal, id, "transfer.reject").await?;
-        let decision = DecideTransfer {
-            transfer_id: t.id.clone(),
-            decision: Decision::Reject,
-            decided_by: Some(principal.user_id.clone()),
-            decided_us: 0,
-            expected_payload_sha256: Some(t.payload_sha256.clone()),
-            approval_payload: None,
-            approval_signature: None,
-            approval_cert_serial: None,
-            reason: Some(reason.to_owned()),
-            now_us: 0,
-            audit: Box::new(|_| Vec::new()),
-        };
-        self.decide(principal, &t, decision, actions::TRANSFER_REJECT, None)
-            .await
+        self.decide(
+            principal,
+            &t,
+            Decision::Reject,
+            None,
+            Some(reason.to_owned()),
+        )
+        .await
     }
 
     /// The transfer, if the caller may take `action` on it: four eyes first (a clear refusal),
@@ -1044,10 +1032,14 @@ impl Bank {
         &self,
         principal: &Principal,
         t: &TransferRecord,
-        mut decision: DecideTransfer,
-        audit_action: pqbank_audit::Action,
-        signed: Option<SignedPayload>,
+        decision: Decision,
+        approval: Option<Approval>,
+        reason: Option<String>,
     ) -> Result<TransferRecord, ServiceError> {
+        let audit_action = match decision {
+            Decision::Approve => actions::TRANSFER_APPROVE,
+            Decision::Reject | Decision::Expire => actions::TRANSFER_REJECT,
+        };
         let base = self.audit_event(
             principal.actor(),
             audit_action,
@@ -1056,14 +1048,15 @@ impl Bank {
             Outcome::Success,
         )?;
         let generic = token("refused")?;
-        let reason = decision.reason.clone();
-        decision.audit = Box::new(move |outcome| {
+        let signed = approval.as_ref().map(|a| a.audit.clone());
+        let audit_reason = reason.clone();
+        let audit: AuditBuilder = Box::new(move |outcome| {
             let mut e = base.clone();
             match outcome {
                 LedgerOutcome::Decided(t) => {
                     e.signed.clone_from(&signed);
                     detail(&mut e, "status", t.status.as_str());
-                    if let Some(r) = &reason {
+                    if let Some(r) = &audit_reason {
                         detail(&mut e, "reason", &r.chars().take(200).collect::<String>());
                     }
                 }
@@ -1076,9 +1069,24 @@ impl Bank {
             vec![e]
         });
         let now_us = micros(self.clock.now())?;
-        decision.decided_us = now_us;
-        decision.now_us = now_us;
-        match self.execute(LedgerCommand::Decide(decision)).await? {
+        let (approval_payload, approval_signature, approval_cert_serial) = match approval {
+            Some(a) => (Some(a.payload), Some(a.signature), Some(a.cert_serial)),
+            None => (None, None, None),
+        };
+        let command = DecideTransfer {
+            transfer_id: t.id.clone(),
+            decision,
+            decided_by: Some(principal.user_id.clone()),
+            decided_us: now_us,
+            expected_payload_sha256: Some(t.payload_sha256.clone()),
+            approval_payload,
+            approval_signature,
+            approval_cert_serial,
+            reason,
+            now_us,
+            audit,
+        };
+        match self.execute(LedgerCommand::Decide(command)).await? {
             LedgerOutcome::Decided(t) => Ok(t),
             other => Err(outcome_error(other)),
         }
