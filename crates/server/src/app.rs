@@ -92,6 +92,10 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::entries))
         .routes(routes!(audit::inclusion))
         .routes(routes!(audit::consistency))
+        .routes(routes!(audit::key))
+        .routes(routes!(audit::checkpoints))
+        .routes(routes!(audit::own_entries))
+        .routes(routes!(audit::own_inclusion))
         .routes(routes!(ledger::open_account, ledger::list_accounts))
         .routes(routes!(ledger::get_account))
         .routes(routes!(ledger::set_account_status))
@@ -109,6 +113,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(ledger::report_volume))
         .routes(routes!(ledger::report_approvals))
         .routes(routes!(ledger::get_settings, ledger::put_settings))
+        .routes(routes!(ledger::get_monitoring, ledger::put_monitoring))
         .routes(routes!(ledger::ledger_check))
         .routes(routes!(events::stream))
 }

@@ -145,10 +145,24 @@ pub const ROUTE_ACCESS: &[(&str, &str, Access)] = &[
         "/api/v1/security/events/{event_id}/status",
         Access::Action("security_event.list"),
     ),
+    // The latest checkpoint and the audit key are for every signed-in user (customers verify
+    // proofs of their own events against them); the key is public.
     (
         "GET",
         "/api/v1/audit/checkpoint",
-        Access::Action("audit.read"),
+        Access::Action("session.whoami"),
+    ),
+    ("GET", "/api/v1/audit/key", Access::Public),
+    (
+        "GET",
+        "/api/v1/audit/checkpoints",
+        Access::Action("session.whoami"),
+    ),
+    ("GET", "/api/v1/me/audit", Access::Action("session.whoami")),
+    (
+        "GET",
+        "/api/v1/me/audit/proof",
+        Access::Action("session.whoami"),
     ),
     (
         "POST",
@@ -252,6 +266,16 @@ pub const ROUTE_ACCESS: &[(&str, &str, Access)] = &[
     (
         "PUT",
         "/api/v1/settings/ledger",
+        Access::Action("settings.write"),
+    ),
+    (
+        "GET",
+        "/api/v1/settings/monitoring",
+        Access::Action("security_event.list"),
+    ),
+    (
+        "PUT",
+        "/api/v1/settings/monitoring",
         Access::Action("settings.write"),
     ),
     ("GET", "/api/v1/ledger/check", Access::Action("audit.read")),

@@ -214,7 +214,7 @@ fn auth_detail(f: pqbank_service::identity::AuthFailure) -> &'static str {
         F::ChallengeReused => "The login challenge was already used; request a new one.",
         F::BadDeviceSignature => "The device signature does not verify.",
         F::DeviceRevoked => "This device's certificate has been revoked.",
-        F::DeviceNotBound => "This device is not bound to the account.",
+        F::DeviceNotBound | F::UnknownCertificate => "This device is not bound to the account.",
         F::ActivationRequired => "The account must be activated first.",
         F::AccountDisabled => "The account is disabled.",
         F::SessionInvalid => "Sign in first.",

@@ -580,13 +580,19 @@ async fn security_events_are_pushed_live_to_auditors() {
         .unwrap()["id"]
         .as_i64()
         .unwrap();
-    for (status, want) in [("acknowledged", 204), ("resolved", 204), ("deleted", 422)] {
+    // Resolving needs a note saying why.
+    for (status, note, want) in [
+        ("acknowledged", None, 204),
+        ("resolved", None, 422),
+        ("resolved", Some("expected: test traffic"), 204),
+        ("deleted", None, 422),
+    ] {
         let r = api
             .send(
                 &auditor,
                 Method::POST,
                 &format!("/api/v1/security/events/{id}/status"),
-                Some(&json!({ "status": status })),
+                Some(&json!({ "status": status, "note": note })),
             )
             .await
             .unwrap();
@@ -597,7 +603,7 @@ async fn security_events_are_pushed_live_to_auditors() {
             &auditor,
             Method::POST,
             "/api/v1/security/events/999999/status",
-            Some(&json!({ "status": "resolved" })),
+            Some(&json!({ "status": "resolved", "note": "no such alert" })),
         )
         .await
         .unwrap();

@@ -38,6 +38,7 @@ use pqbank_store::{
 use rand::rngs::StdRng;
 use tokio::io::AsyncWriteExt;
 
+use crate::identity::Principal;
 use crate::{Bank, ServiceError};
 
 /// The audit key's algorithm (fixed: the checkpoint key ID encodes it).
@@ -217,6 +218,21 @@ pub fn note_key_id(origin: &str, key: &VerifyingKey) -> [u8; 4] {
     )
 }
 
+/// The audit key as published for verifiers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditKeyInfo {
+    /// The log's origin (the note key name).
+    pub origin: String,
+    /// The signed-note key ID.
+    pub key_id: [u8; 4],
+    /// Signature algorithm registry id.
+    pub algorithm: String,
+    /// The raw (composite) public key.
+    pub public_key: Vec<u8>,
+    /// Its certificate, issued by the bank's CA (PEM).
+    pub cert_pem: String,
+}
+
 /// An inclusion proof as the API returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InclusionProof {
@@ -367,6 +383,85 @@ impl Bank {
     /// As [`Self::ensure_audit_key`].
     pub async fn audit_cert_pem(&self) -> Result<String, ServiceError> {
         Ok(self.audit_signer().await?.cert.to_pem()?)
+    }
+
+    /// The current audit key as anyone may fetch it to verify checkpoints: origin (note key
+    /// name), note key ID, algorithm, raw public key and certificate.
+    ///
+    /// # Errors
+    /// As [`Self::ensure_audit_key`].
+    pub async fn audit_key_info(&self) -> Result<AuditKeyInfo, ServiceError> {
+        let signer = self.audit_signer().await?;
+        Ok(AuditKeyInfo {
+            origin: self.audit.config.origin.clone(),
+            key_id: signer.key_id,
+            algorithm: signer.public.algorithm().id().to_owned(),
+            public_key: signer.public.as_bytes().to_vec(),
+            cert_pem: signer.cert.to_pem()?,
+        })
+    }
+
+    /// Signed checkpoints by increasing size after `after_size`, at most `limit` (200).
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn checkpoints(
+        &self,
+        after_size: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<CheckpointRecord>, ServiceError> {
+        Ok(self
+            .store
+            .list_checkpoints(after_size, limit.clamp(1, 200))
+            .await?)
+    }
+
+    /// A user's own audit events (actor = the user), by increasing index after `after`.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn own_audit_entries(
+        &self,
+        principal: &Principal,
+        after: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, ServiceError> {
+        Ok(self
+            .store
+            .audit_search(&AuditFilter {
+                action: None,
+                user_id: Some(principal.user_id.clone()),
+                from: None,
+                until: None,
+                after_index: after,
+                limit: limit.clamp(1, 200),
+            })
+            .await?)
+    }
+
+    /// An inclusion proof of one of the caller's own events (anyone else's is "not found").
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`]; as [`Self::inclusion_proof`].
+    pub async fn own_inclusion_proof(
+        &self,
+        principal: &Principal,
+        index: u64,
+        tree_size: u64,
+    ) -> Result<InclusionProof, ServiceError> {
+        let entry = self
+            .store
+            .audit_entries(index, index.saturating_add(1))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(ServiceError::NotFound)?;
+        let event =
+            pqbank_audit::AuditEvent::from_leaf_bytes(&entry.leaf).map_err(crate::ca::internal)?;
+        if event.actor.user_id.as_ref().map(|u| u.as_str()) != Some(principal.user_id.as_str()) {
+            return Err(ServiceError::NotFound);
+        }
+        self.inclusion_proof(index, tree_size).await
     }
 
     /// The note verifier of the current audit key.
@@ -632,18 +727,37 @@ impl Bank {
             first_bad_index: problem.as_ref().and_then(|(_, i)| *i),
             problem: problem.map(|(p, _)| p),
         };
+        let previous = self
+            .audit
+            .last_check
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .replace(report.clone());
         if let Some(p) = &report.problem {
             tracing::error!(alert = "audit.self_check_failed", severity = "critical",
                 first_bad_index = ?report.first_bad_index, problem = %p,
                 "AUDIT LOG SELF-CHECK FAILED: the stored log does not match its signed checkpoint");
+            // One alert per finding (not one per period while it stays broken).
+            let new_finding = previous
+                .is_none_or(|prev| prev.ok || prev.first_bad_index != report.first_bad_index);
+            if new_finding {
+                self.raise(crate::monitoring::Alert {
+                    rule: "audit.self_check_failed",
+                    severity: "critical",
+                    user_id: None,
+                    client_addr: None,
+                    details: serde_json::json!({
+                        "problem": p.chars().take(300).collect::<String>(),
+                        "first_bad_index": report.first_bad_index,
+                        "checkpoint_size": report.checkpoint_size,
+                    }),
+                    evidence: report.first_bad_index.into_iter().collect(),
+                })
+                .await;
+            }
         } else {
             tracing::info!(entries, checkpoint = ?report.checkpoint_size, "audit self-check passed");
         }
-        *self
-            .audit
-            .last_check
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report.clone());
         Ok(report)
     }
 

@@ -12,6 +12,7 @@ mod health;
 pub mod identity;
 pub mod ledger;
 pub mod live;
+pub mod monitoring;
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub struct Bank {
     identity: Arc<identity::IdentityState>,
     audit: Arc<audit::AuditState>,
     ledger: Arc<ledger::LedgerState>,
+    monitor: Arc<monitoring::MonitorState>,
 }
 
 impl Bank {
@@ -48,6 +50,7 @@ impl Bank {
             identity: Arc::new(identity::IdentityState::default()),
             audit: Arc::new(audit::AuditState::new(audit::AuditConfig::default())),
             ledger: Arc::new(ledger::LedgerState::default()),
+            monitor: Arc::new(monitoring::MonitorState::default()),
         }
     }
 

@@ -1,6 +1,6 @@
 //! Live updates for dashboards, read from the audit log (the one ordered feed every instance
 //! shares): new alerts for auditors and admins, approval queue changes for managers, status
-//! changes of their own transfers for customers. The cursor is the audit index, so a client that
+//! changes of their own transfers and security notices about themselves for customers. The cursor is the audit index, so a client that
 //! reconnects with `Last-Event-ID` misses nothing, on any instance.
 
 use std::collections::HashSet;
@@ -20,7 +20,7 @@ const MAX_SCAN: u64 = 500;
 pub struct LiveEvent {
     /// Audit index (the event id and cursor).
     pub index: u64,
-    /// `alert`, `approval_queue` or `transfer`.
+    /// `alert`, `security_notice`, `approval_queue` or `transfer`.
     pub kind: &'static str,
     /// The audit action (`transfer.create`, `transfer.approve`, `alert.raise`, ...).
     pub action: String,
@@ -92,6 +92,21 @@ impl Bank {
                     out.push(LiveEvent {
                         index: entry.index,
                         kind: "alert",
+                        action: action.to_owned(),
+                        resource_id,
+                        status: detail(&event, "severity"),
+                    });
+                } else if principal.roles.contains(pqbank_domain::Role::Customer)
+                    && event
+                        .actor
+                        .user_id
+                        .as_ref()
+                        .is_some_and(|u| u.as_str() == principal.user_id)
+                {
+                    // A security notice about the customer themselves.
+                    out.push(LiveEvent {
+                        index: entry.index,
+                        kind: "security_notice",
                         action: action.to_owned(),
                         resource_id,
                         status: detail(&event, "severity"),

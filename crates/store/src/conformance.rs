@@ -41,7 +41,7 @@ pub async fn ping_and_pool(store: Arc<dyn Store>) {
 pub async fn settings_roundtrip(store: Arc<dyn Store>) {
     assert_eq!(store.get_setting("limits.lockout").await.unwrap(), None);
     let s = store
-        .put_setting("limits.lockout", "5", T0, None)
+        .put_setting("limits.lockout", "5", T0, None, Vec::new())
         .await
         .unwrap();
     assert_eq!(
@@ -49,7 +49,7 @@ pub async fn settings_roundtrip(store: Arc<dyn Store>) {
         ("limits.lockout", "5", 1, T0)
     );
     let s = store
-        .put_setting("limits.lockout", "7", T1, None)
+        .put_setting("limits.lockout", "7", T1, None, Vec::new())
         .await
         .unwrap();
     assert_eq!((s.value.as_str(), s.version, s.updated_at), ("7", 2, T1));
@@ -58,37 +58,72 @@ pub async fn settings_roundtrip(store: Arc<dyn Store>) {
 
 /// Optimistic concurrency: a stale expected version is refused and changes nothing.
 pub async fn settings_optimistic_concurrency(store: Arc<dyn Store>) {
-    store.put_setting("k", "a", T0, Some(0)).await.unwrap();
-    let err = store.put_setting("k", "b", T1, Some(0)).await.unwrap_err();
+    store
+        .put_setting("k", "a", T0, Some(0), Vec::new())
+        .await
+        .unwrap();
+    let err = store
+        .put_setting("k", "b", T1, Some(0), Vec::new())
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
-    let err = store.put_setting("k", "b", T1, Some(5)).await.unwrap_err();
+    let err = store
+        .put_setting("k", "b", T1, Some(5), Vec::new())
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     assert_eq!(store.get_setting("k").await.unwrap().unwrap().value, "a");
-    let s = store.put_setting("k", "b", T1, Some(1)).await.unwrap();
+    let s = store
+        .put_setting("k", "b", T1, Some(1), Vec::new())
+        .await
+        .unwrap();
     assert_eq!((s.value.as_str(), s.version), ("b", 2));
+}
+
+/// A setting change and its audit record commit together: a refused change writes neither.
+pub async fn settings_change_is_audited_atomically(store: Arc<dyn Store>) {
+    let before = store.audit_size().await.unwrap();
+    let event = crate::conformance_audit::sample_event(1, "admin1");
+    store
+        .put_setting("policy", "a", T0, Some(0), vec![event.clone()])
+        .await
+        .unwrap();
+    assert_eq!(store.audit_size().await.unwrap(), before + 1);
+    let err = store
+        .put_setting("policy", "b", T1, Some(0), vec![event])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(store.audit_size().await.unwrap(), before + 1);
+    assert_eq!(
+        store.get_setting("policy").await.unwrap().unwrap().value,
+        "a"
+    );
 }
 
 /// Limits are enforced before the database sees the value; nothing is written.
 pub async fn settings_limits(store: Arc<dyn Store>) {
     let long_key = "k".repeat(129);
     assert!(matches!(
-        store.put_setting(&long_key, "v", T0, None).await,
+        store
+            .put_setting(&long_key, "v", T0, None, Vec::new())
+            .await,
         Err(StoreError::Invalid(_))
     ));
     assert!(matches!(
-        store.put_setting("", "v", T0, None).await,
+        store.put_setting("", "v", T0, None, Vec::new()).await,
         Err(StoreError::Invalid(_))
     ));
     let big = "v".repeat(MAX_SETTING_VALUE + 1);
     assert!(matches!(
-        store.put_setting("big", &big, T0, None).await,
+        store.put_setting("big", &big, T0, None, Vec::new()).await,
         Err(StoreError::Invalid(_))
     ));
     assert_eq!(store.get_setting("big").await.unwrap(), None);
     let max = "v".repeat(MAX_SETTING_VALUE);
     assert_eq!(
         store
-            .put_setting("big", &max, T0, None)
+            .put_setting("big", &max, T0, None, Vec::new())
             .await
             .unwrap()
             .value
@@ -98,7 +133,11 @@ pub async fn settings_limits(store: Arc<dyn Store>) {
     // Unicode and quotes survive unchanged.
     let odd = "ünïcødé 'quoted' \"double\" -- ; DROP TABLE settings;";
     assert_eq!(
-        store.put_setting("odd", odd, T0, None).await.unwrap().value,
+        store
+            .put_setting("odd", odd, T0, None, Vec::new())
+            .await
+            .unwrap()
+            .value,
         odd
     );
 }
@@ -106,7 +145,7 @@ pub async fn settings_limits(store: Arc<dyn Store>) {
 /// Listing is ordered by key and bounded.
 pub async fn settings_list_ordered_and_bounded(store: Arc<dyn Store>) {
     for k in ["b", "c", "a"] {
-        store.put_setting(k, k, T0, None).await.unwrap();
+        store.put_setting(k, k, T0, None, Vec::new()).await.unwrap();
     }
     let all: Vec<String> = store
         .list_settings(10)
@@ -128,7 +167,7 @@ pub async fn settings_concurrent_writers(store: Arc<dyn Store>) {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             store
-                .put_setting("counter", &i.to_string(), T0, None)
+                .put_setting("counter", &i.to_string(), T0, None, Vec::new())
                 .await
                 .unwrap()
                 .version
@@ -346,6 +385,7 @@ macro_rules! conformance_tests {
     ($make:expr) => {
         $crate::conformance_tests!(@each $make;
             ping_and_pool, settings_roundtrip, settings_optimistic_concurrency, settings_limits,
+            settings_change_is_audited_atomically,
             settings_list_ordered_and_bounded, settings_concurrent_writers, pki_ca_records,
             pki_ca_hierarchy_created_once,
             pki_certificates_and_revocations, pki_crl_numbers, identity_users_and_devices,

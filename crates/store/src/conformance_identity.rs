@@ -8,8 +8,8 @@ use time::macros::datetime;
 
 use crate::{
     CaKind, CaRecord, CertKind, CertRecord, CertStatus, ChallengeRecord, DeviceRecord,
-    DeviceStatus, NewDevice, SecurityEventRecord, SessionRecord, Store, StoreError, UserRecord,
-    UserStatus,
+    DeviceStatus, NewDevice, SecurityEventRecord, SecurityEventStatus, SessionRecord, Store,
+    StoreError, UserRecord, UserStatus,
 };
 
 const T0: OffsetDateTime = datetime!(2026-11-29 10:00:00 UTC);
@@ -401,16 +401,39 @@ pub async fn identity_security_events(store: Arc<dyn Store>) {
         client_addr: Some("10.0.0.1".into()),
         details: "{}".into(),
         status: "open".into(),
+        evidence: vec![3, 5, 8],
+        status_by: None,
+        status_note: None,
+        status_time: None,
     };
-    let a = store
-        .insert_security_event(&ev("auth.a", Some("u1")), Vec::new())
+    let before = store.audit_size().await.unwrap();
+    let (a, indexes) = store
+        .insert_security_event(
+            &ev("auth.a", Some("u1")),
+            vec![crate::conformance_audit::sample_event(1, "u1")],
+        )
         .await
         .unwrap();
-    let b = store
+    assert_eq!(indexes, vec![before]);
+    let (b, none) = store
         .insert_security_event(&ev("auth.b", None), Vec::new())
         .await
         .unwrap();
     assert!(b > a);
+    assert!(none.is_empty());
+    let got = store.get_security_event(a).await.unwrap().unwrap();
+    assert_eq!(got.evidence, vec![3, 5, 8]);
+    assert_eq!(
+        (got.status_by, got.status_note, got.status_time),
+        (None, None, None)
+    );
+    assert_eq!(store.get_security_event(9999).await.unwrap(), None);
+    let status = |s: &str, note: Option<&str>| SecurityEventStatus {
+        status: s.into(),
+        by: "auditor1".into(),
+        note: note.map(Into::into),
+        time: T1,
+    };
     let all = store.list_security_events(0, None, 10).await.unwrap();
     assert_eq!(
         all.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
@@ -431,30 +454,65 @@ pub async fn identity_security_events(store: Arc<dyn Store>) {
     );
     assert!(
         store
-            .set_security_event_status(a, "acknowledged", Vec::new())
+            .set_security_event_status(a, &status("acknowledged", None), Vec::new())
             .await
             .unwrap()
     );
     assert!(
         store
-            .set_security_event_status(a, "resolved", Vec::new())
+            .set_security_event_status(
+                a,
+                &status("resolved", Some("false positive: the user mistyped")),
+                vec![crate::conformance_audit::sample_event(2, "auditor1")],
+            )
             .await
             .unwrap()
     );
+    assert_eq!(store.audit_size().await.unwrap(), before + 2);
     assert!(
         !store
-            .set_security_event_status(9999, "resolved", Vec::new())
+            .set_security_event_status(
+                9999,
+                &status("resolved", None),
+                vec![crate::conformance_audit::sample_event(3, "auditor1")],
+            )
             .await
             .unwrap()
     );
+    // Nothing was written for the unknown event: no audit record without its action.
+    assert_eq!(store.audit_size().await.unwrap(), before + 2);
     assert!(
         store
-            .set_security_event_status(a, "bogus", Vec::new())
+            .set_security_event_status(a, &status("bogus", None), Vec::new())
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .set_security_event_status(a, &status("resolved", Some(&"n".repeat(501))), Vec::new())
             .await
             .is_err()
     );
     let got = store.list_security_events(0, Some("u1"), 10).await.unwrap();
     assert_eq!(got[0].status, "resolved");
+    assert_eq!(
+        (
+            got[0].status_by.as_deref(),
+            got[0].status_note.as_deref(),
+            got[0].status_time
+        ),
+        (
+            Some("auditor1"),
+            Some("false positive: the user mistyped"),
+            Some(T1)
+        )
+    );
+    let mut many = ev("auth.d", None);
+    many.evidence = (0..101).collect();
+    assert!(matches!(
+        store.insert_security_event(&many, Vec::new()).await,
+        Err(StoreError::Invalid(_))
+    ));
     let mut big = ev("auth.c", None);
     big.details = "x".repeat(5000);
     assert!(matches!(

@@ -216,6 +216,73 @@ pub struct SecurityEventRecord {
     pub details: String,
     /// `open`, `acknowledged`, `resolved`.
     pub status: String,
+    /// Audit log indexes the alert rests on (at most [`MAX_EVIDENCE`]).
+    pub evidence: Vec<u64>,
+    /// Who changed the status last (user id).
+    pub status_by: Option<String>,
+    /// Why (at most [`MAX_STATUS_NOTE`] characters).
+    pub status_note: Option<String>,
+    /// When.
+    pub status_time: Option<OffsetDateTime>,
+}
+
+/// Most audit indexes one security event keeps as evidence.
+pub const MAX_EVIDENCE: usize = 100;
+/// Longest status note (characters).
+pub const MAX_STATUS_NOTE: usize = 500;
+
+/// A status change of a security event: the new status, by whom, when and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityEventStatus {
+    /// `acknowledged` or `resolved` (or `open` to reopen).
+    pub status: String,
+    /// User id of who changed it.
+    pub by: String,
+    /// Why.
+    pub note: Option<String>,
+    /// When.
+    pub time: OffsetDateTime,
+}
+
+pub(crate) fn evidence_json(e: &SecurityEventRecord) -> Result<String, StoreError> {
+    if e.evidence.len() > MAX_EVIDENCE {
+        return Err(StoreError::Invalid("too much evidence"));
+    }
+    let items: Vec<String> = e.evidence.iter().map(u64::to_string).collect();
+    Ok(format!("[{}]", items.join(",")))
+}
+
+pub(crate) fn parse_evidence(s: &str) -> Result<Vec<u64>, StoreError> {
+    let inner = s
+        .trim()
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .ok_or(StoreError::Corrupt("security event evidence"))?;
+    inner
+        .split(',')
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+        .map(|i| {
+            i.parse::<u64>()
+                .map_err(|_| StoreError::Corrupt("security event evidence"))
+        })
+        .collect()
+}
+
+pub(crate) fn check_status(s: &SecurityEventStatus) -> Result<(), StoreError> {
+    if !matches!(s.status.as_str(), "open" | "acknowledged" | "resolved") {
+        return Err(StoreError::Invalid("security event status"));
+    }
+    if s.by.is_empty() || s.by.len() > 64 {
+        return Err(StoreError::Invalid("security event status author"));
+    }
+    if s.note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_STATUS_NOTE)
+    {
+        return Err(StoreError::Invalid("security event status note"));
+    }
+    Ok(())
 }
 
 /// A device to bind together with its first certificate.
@@ -324,20 +391,22 @@ pub trait IdentityStore {
         audit: Vec<AuditEvent>,
     ) -> Result<bool, StoreError>;
 
-    /// Stores a security event with its audit events; returns its id.
+    /// Stores a security event with its audit events; returns its id and the audit indexes.
     async fn insert_security_event(
         &self,
         event: &SecurityEventRecord,
         audit: Vec<AuditEvent>,
-    ) -> Result<i64, StoreError>;
-    /// Sets a security event's status (`acknowledged` or `resolved`); appends `audit`. False if
-    /// the event does not exist.
+    ) -> Result<(i64, Vec<u64>), StoreError>;
+    /// Sets a security event's status (with who, when and why); appends `audit` in the same
+    /// transaction. False (and nothing written) if the event does not exist.
     async fn set_security_event_status(
         &self,
         id: i64,
-        status: &str,
+        status: &SecurityEventStatus,
         audit: Vec<AuditEvent>,
     ) -> Result<bool, StoreError>;
+    /// One security event.
+    async fn get_security_event(&self, id: i64) -> Result<Option<SecurityEventRecord>, StoreError>;
     /// Security events with id > `after`, ascending, at most `limit`; optionally of one user.
     async fn list_security_events(
         &self,

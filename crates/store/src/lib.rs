@@ -41,8 +41,8 @@ pub use audit::{
 };
 pub use error::StoreError;
 pub use identity::{
-    ChallengeRecord, DeviceRecord, DeviceStatus, IdentityStore, NewDevice, SecurityEventRecord,
-    SessionRecord, UserRecord, UserStatus,
+    ChallengeRecord, DeviceRecord, DeviceStatus, IdentityStore, MAX_EVIDENCE, MAX_STATUS_NOTE,
+    NewDevice, SecurityEventRecord, SecurityEventStatus, SessionRecord, UserRecord, UserStatus,
 };
 pub use ledger::{
     AccountAuditBuilder, AccountChange, AccountChangeError, AccountRecord, AuditBuilder,
@@ -134,14 +134,17 @@ pub const MAX_SETTING_VALUE: usize = 65536;
 pub trait SettingsStore {
     /// Reads one setting.
     async fn get_setting(&self, key: &str) -> Result<Option<Setting>, StoreError>;
-    /// Inserts or replaces a setting. With `expected_version`, the write only happens if the stored
-    /// version equals it (`Some(0)` = must not exist yet); otherwise [`StoreError::Conflict`].
+    /// Inserts or replaces a setting and appends `audit` (the record of the change) in the same
+    /// transaction. With `expected_version`, the write only happens if the stored version equals
+    /// it (`Some(0)` = must not exist yet); otherwise [`StoreError::Conflict`] and nothing is
+    /// written.
     async fn put_setting(
         &self,
         key: &str,
         value: &str,
         now: OffsetDateTime,
         expected_version: Option<i64>,
+        audit: Vec<pqbank_audit::AuditEvent>,
     ) -> Result<Setting, StoreError>;
     /// Lists settings ordered by key, at most `limit` (capped at [`MAX_LIST_LIMIT`]).
     async fn list_settings(&self, limit: u32) -> Result<Vec<Setting>, StoreError>;

@@ -87,6 +87,7 @@ impl SettingsStore for PgStore {
         value: &str,
         now: OffsetDateTime,
         expected_version: Option<i64>,
+        audit: Vec<pqbank_audit::AuditEvent>,
     ) -> Result<Setting, StoreError> {
         check_setting(key, value)?;
         let mut tx = self.pool.begin().await?;
@@ -117,6 +118,7 @@ impl SettingsStore for PgStore {
         .fetch_one(&mut *tx)
         .await?;
         let setting = setting_from_row(&row)?;
+        crate::audit::append_pg(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(setting)
     }

@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 
 use crate::identity::{
     ChallengeRecord, DeviceRecord, DeviceStatus, IdentityStore, MAX_DEVICES_PER_USER,
-    MAX_SESSION_LIST, NewDevice, SecurityEventRecord, SessionRecord, UserRecord, UserStatus,
-    check_device, check_user,
+    MAX_SESSION_LIST, NewDevice, SecurityEventRecord, SecurityEventStatus, SessionRecord,
+    UserRecord, UserStatus, check_device, check_user,
 };
 use crate::pki::check_cert;
 use crate::postgres::{CERT_COLUMNS, unique_conflict};
@@ -22,7 +22,8 @@ const CHALLENGE_COLUMNS: &str =
     "nonce, username, cert_serial, origin, created_at, expires_at, used";
 const SESSION_COLUMNS: &str = "id, public_id, user_id, device_id, cert_serial, key_encrypted, \
     created_at, last_seen_at, expires_at, idle_secs, last_counter, revoked_at, client_addr, user_agent";
-const EVENT_COLUMNS: &str = "id, time, kind, severity, user_id, client_addr, details, status";
+const EVENT_COLUMNS: &str = "id, time, kind, severity, user_id, client_addr, details, status, \
+                             evidence, status_by, status_note, status_time";
 
 fn user_from_row(row: &PgRow) -> Result<UserRecord, StoreError> {
     Ok(UserRecord {
@@ -95,6 +96,10 @@ fn event_from_row(row: &PgRow) -> Result<SecurityEventRecord, StoreError> {
         client_addr: row.try_get("client_addr")?,
         details: row.try_get("details")?,
         status: row.try_get("status")?,
+        evidence: crate::identity::parse_evidence(&row.try_get::<String, _>("evidence")?)?,
+        status_by: row.try_get("status_by")?,
+        status_note: row.try_get("status_note")?,
+        status_time: row.try_get("status_time")?,
     })
 }
 
@@ -542,14 +547,15 @@ impl IdentityStore for PgStore {
         &self,
         e: &SecurityEventRecord,
         audit_events: Vec<AuditEvent>,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<(i64, Vec<u64>), StoreError> {
         if e.details.len() > 4096 || e.kind.is_empty() || e.kind.len() > 64 {
             return Err(StoreError::Invalid("security event kind or details length"));
         }
+        let evidence = crate::identity::evidence_json(e)?;
         let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO security_events (time, kind, severity, user_id, client_addr, details, \
-             status) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+             status, evidence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(e.time)
         .bind(&e.kind)
@@ -558,34 +564,49 @@ impl IdentityStore for PgStore {
         .bind(&e.client_addr)
         .bind(&e.details)
         .bind(&e.status)
+        .bind(&evidence)
         .fetch_one(&mut *tx)
         .await?;
-        audit::append_pg(&mut tx, audit_events).await?;
+        let indexes = audit::append_pg(&mut tx, audit_events).await?;
         tx.commit().await?;
-        Ok(id)
+        Ok((id, indexes))
     }
 
     async fn set_security_event_status(
         &self,
         id: i64,
-        status: &str,
+        status: &SecurityEventStatus,
         audit_events: Vec<AuditEvent>,
     ) -> Result<bool, StoreError> {
-        if !matches!(status, "open" | "acknowledged" | "resolved") {
-            return Err(StoreError::Invalid("security event status"));
-        }
+        crate::identity::check_status(status)?;
         let mut tx = self.pool().begin().await?;
-        let done = sqlx::query("UPDATE security_events SET status = $1 WHERE id = $2")
-            .bind(status)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE security_events SET status = $1, status_by = $2, status_note = $3, \
+             status_time = $4 WHERE id = $5",
+        )
+        .bind(&status.status)
+        .bind(&status.by)
+        .bind(&status.note)
+        .bind(status.time)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() != 1 {
             return Ok(false);
         }
         audit::append_pg(&mut tx, audit_events).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn get_security_event(&self, id: i64) -> Result<Option<SecurityEventRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM security_events WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(event_from_row).transpose()
     }
 
     async fn list_security_events(

@@ -91,6 +91,7 @@ impl SettingsStore for SqliteStore {
         value: &str,
         now: OffsetDateTime,
         expected_version: Option<i64>,
+        audit: Vec<pqbank_audit::AuditEvent>,
     ) -> Result<Setting, StoreError> {
         check_setting(key, value)?;
         let now_s = fmt_time(now)?;
@@ -118,7 +119,9 @@ impl SettingsStore for SqliteStore {
             .bind(&now_s)
             .fetch_one(&mut *conn)
             .await?;
-            setting_from_row(&row)
+            let setting = setting_from_row(&row)?;
+            crate::audit::append_sqlite(&mut conn, audit).await?;
+            Ok(setting)
         }
         .await;
         match result {

@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 
 use crate::identity::{
     ChallengeRecord, DeviceRecord, DeviceStatus, IdentityStore, MAX_DEVICES_PER_USER,
-    MAX_SESSION_LIST, NewDevice, SecurityEventRecord, SessionRecord, UserRecord, UserStatus,
-    check_device, check_user,
+    MAX_SESSION_LIST, NewDevice, SecurityEventRecord, SecurityEventStatus, SessionRecord,
+    UserRecord, UserStatus, check_device, check_user,
 };
 use crate::pki::check_cert;
 use crate::sqlite::{CERT_COLUMNS, fmt_time, parse_time, unique_conflict};
@@ -22,7 +22,8 @@ const CHALLENGE_COLUMNS: &str =
     "nonce, username, cert_serial, origin, created_at, expires_at, used";
 const SESSION_COLUMNS: &str = "id, public_id, user_id, device_id, cert_serial, key_encrypted, \
     created_at, last_seen_at, expires_at, idle_secs, last_counter, revoked_at, client_addr, user_agent";
-const EVENT_COLUMNS: &str = "id, time, kind, severity, user_id, client_addr, details, status";
+const EVENT_COLUMNS: &str = "id, time, kind, severity, user_id, client_addr, details, status, \
+                             evidence, status_by, status_note, status_time";
 
 fn opt_time(t: Option<OffsetDateTime>) -> Result<Option<String>, StoreError> {
     t.map(fmt_time).transpose()
@@ -110,6 +111,10 @@ fn event_from_row(row: &SqliteRow) -> Result<SecurityEventRecord, StoreError> {
         client_addr: row.try_get("client_addr")?,
         details: row.try_get("details")?,
         status: row.try_get("status")?,
+        evidence: crate::identity::parse_evidence(&row.try_get::<String, _>("evidence")?)?,
+        status_by: row.try_get("status_by")?,
+        status_note: row.try_get("status_note")?,
+        status_time: get_opt_time(row, "status_time")?,
     })
 }
 
@@ -608,16 +613,17 @@ impl IdentityStore for SqliteStore {
         &self,
         e: &SecurityEventRecord,
         audit_events: Vec<AuditEvent>,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<(i64, Vec<u64>), StoreError> {
         if e.details.len() > 4096 || e.kind.is_empty() || e.kind.len() > 64 {
             return Err(StoreError::Invalid("security event kind or details length"));
         }
+        let evidence = crate::identity::evidence_json(e)?;
         let e = e.clone();
         self.write_tx(move |conn| {
             Box::pin(async move {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO security_events (time, kind, severity, user_id, client_addr, \
-                     details, status) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                     details, status, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 )
                 .bind(fmt_time(e.time)?)
                 .bind(&e.kind)
@@ -626,10 +632,11 @@ impl IdentityStore for SqliteStore {
                 .bind(&e.client_addr)
                 .bind(&e.details)
                 .bind(&e.status)
+                .bind(&evidence)
                 .fetch_one(&mut *conn)
                 .await?;
-                audit::append_sqlite(conn, audit_events).await?;
-                Ok(id)
+                let indexes = audit::append_sqlite(conn, audit_events).await?;
+                Ok((id, indexes))
             })
         })
         .await
@@ -638,20 +645,24 @@ impl IdentityStore for SqliteStore {
     async fn set_security_event_status(
         &self,
         id: i64,
-        status: &str,
+        status: &SecurityEventStatus,
         audit_events: Vec<AuditEvent>,
     ) -> Result<bool, StoreError> {
-        if !matches!(status, "open" | "acknowledged" | "resolved") {
-            return Err(StoreError::Invalid("security event status"));
-        }
-        let status = status.to_owned();
+        crate::identity::check_status(status)?;
+        let status = status.clone();
         self.write_tx(move |conn| {
             Box::pin(async move {
-                let done = sqlx::query("UPDATE security_events SET status = ? WHERE id = ?")
-                    .bind(&status)
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?;
+                let done = sqlx::query(
+                    "UPDATE security_events SET status = ?, status_by = ?, status_note = ?, \
+                     status_time = ? WHERE id = ?",
+                )
+                .bind(&status.status)
+                .bind(&status.by)
+                .bind(&status.note)
+                .bind(fmt_time(status.time)?)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
                 if done.rows_affected() != 1 {
                     return Ok(false);
                 }
@@ -660,6 +671,16 @@ impl IdentityStore for SqliteStore {
             })
         })
         .await
+    }
+
+    async fn get_security_event(&self, id: i64) -> Result<Option<SecurityEventRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM security_events WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(event_from_row).transpose()
     }
 
     async fn list_security_events(

@@ -42,7 +42,9 @@ async fn postgres_schemas_isolate_tests() {
     let t = time::macros::datetime!(2026-01-01 00:00 UTC);
     let (_a, sa) = fresh().await;
     let (_b, sb) = fresh().await;
-    sa.put_setting("iso", "a", t, None).await.unwrap();
+    sa.put_setting("iso", "a", t, None, Vec::new())
+        .await
+        .unwrap();
     assert_eq!(sb.get_setting("iso").await.unwrap(), None);
     assert_eq!(sa.backend(), pqbank_store::Backend::Postgres);
 }

@@ -47,7 +47,7 @@ async fn reopening_keeps_data_and_migrations_are_idempotent() {
         let s = SqliteStore::open(&path, &ConnectOptions::default())
             .await
             .unwrap();
-        s.put_setting("x", "1", t, None).await.unwrap();
+        s.put_setting("x", "1", t, None, Vec::new()).await.unwrap();
         s.close().await;
     }
     let s = SqliteStore::open(&path, &ConnectOptions::default())

@@ -843,6 +843,14 @@ pub struct SecurityEventDto {
     pub details: String,
     /// `open`, `acknowledged`, `resolved`.
     pub status: String,
+    /// Audit log indexes the alert rests on.
+    pub evidence: Vec<u64>,
+    /// Who changed the status last (user id).
+    pub status_by: Option<String>,
+    /// Why.
+    pub status_note: Option<String>,
+    /// When.
+    pub status_time: Option<String>,
 }
 
 impl From<SecurityEventRecord> for SecurityEventDto {
@@ -856,6 +864,10 @@ impl From<SecurityEventRecord> for SecurityEventDto {
             client_addr: e.client_addr,
             details: e.details,
             status: e.status,
+            evidence: e.evidence,
+            status_by: e.status_by,
+            status_note: e.status_note,
+            status_time: e.status_time.map(rfc3339),
         }
     }
 }
@@ -957,6 +969,9 @@ pub async fn security_event_stream(
 pub struct EventStatusBody {
     /// `acknowledged` or `resolved`.
     pub status: String,
+    /// Why (required to resolve; at most 500 characters). Kept with the alert; the audit log
+    /// records its hash.
+    pub note: Option<String>,
 }
 
 /// Acknowledges or resolves a security event (auditors and admins).
@@ -972,7 +987,7 @@ pub async fn set_security_event_status(
     let Json(b) = body?;
     state
         .bank
-        .set_security_event_status(&p, event_id, &b.status)
+        .set_security_event_status(&p, event_id, &b.status, b.note.as_deref())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

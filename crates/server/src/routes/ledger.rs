@@ -11,6 +11,7 @@ use pqbank_service::ledger::{
     ApprovalReport, Channel, LedgerSettings, OpenAccount, SignedRequest, Statement, Submitted,
     VolumeReport,
 };
+use pqbank_service::monitoring::MonitoringSettings;
 use pqbank_store::{AccountRecord, LedgerCheck, PostingRecord, TransferRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -974,6 +975,87 @@ pub async fn put_settings(
         )
         .await?;
     Ok(Json(settings_dto(s)))
+}
+
+/// The thresholds of the security monitoring rules.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonitoringSettingsDto {
+    /// Failed logins from one client address within the window that block it (1..=1000).
+    pub failed_logins_per_address: u32,
+    /// The failed-login window and block duration (10..=86400 s).
+    pub failed_login_window_seconds: i64,
+    /// Transfers one customer may initiate within the velocity window (1..=500).
+    pub velocity_max_count: u32,
+    /// The velocity window (60..=604800 s).
+    pub velocity_window_seconds: i64,
+    /// Amount one customer may move within the velocity window, per currency.
+    pub velocity_max_amount: Vec<MoneyDto>,
+    /// An amount above this factor times the customer's average is unusual (2..=1000).
+    pub unusual_amount_factor: u32,
+    /// Earlier posted transfers needed before the unusual-amount rule applies (1..=50).
+    pub unusual_min_history: u32,
+}
+
+fn monitoring_dto(s: MonitoringSettings) -> MonitoringSettingsDto {
+    MonitoringSettingsDto {
+        failed_logins_per_address: s.failed_logins_per_address,
+        failed_login_window_seconds: s.failed_login_window_seconds,
+        velocity_max_count: s.velocity_max_count,
+        velocity_window_seconds: s.velocity_window_seconds,
+        velocity_max_amount: s
+            .velocity_max_amount
+            .into_iter()
+            .map(|(c, m)| money(m.minor_units(), c))
+            .collect(),
+        unusual_amount_factor: s.unusual_amount_factor,
+        unusual_min_history: s.unusual_min_history,
+    }
+}
+
+/// Reads the monitoring thresholds (auditors and admins).
+#[utoipa::path(get, path = "/api/v1/settings/monitoring", tag = "audit",
+    responses((status = 200, body = MonitoringSettingsDto), (status = 403, body = Problem)))]
+pub async fn get_monitoring(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> Result<Json<MonitoringSettingsDto>, ApiError> {
+    Ok(Json(monitoring_dto(state.bank.monitoring_settings(&p)?)))
+}
+
+/// Sets the monitoring thresholds (admins; audited).
+#[utoipa::path(put, path = "/api/v1/settings/monitoring", tag = "audit", request_body = MonitoringSettingsDto,
+    responses((status = 200, body = MonitoringSettingsDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_monitoring(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    body: Body<MonitoringSettingsDto>,
+) -> Result<Json<MonitoringSettingsDto>, ApiError> {
+    let Json(b) = body?;
+    if b.velocity_max_amount.len() > 50 {
+        return Err(invalid("at most 50 amounts"));
+    }
+    let mut velocity_max_amount = std::collections::BTreeMap::new();
+    for m in &b.velocity_max_amount {
+        let m = parse_money(m)?;
+        velocity_max_amount.insert(m.currency(), m);
+    }
+    let s = state
+        .bank
+        .set_monitoring_settings(
+            &p,
+            MonitoringSettings {
+                failed_logins_per_address: b.failed_logins_per_address,
+                failed_login_window_seconds: b.failed_login_window_seconds,
+                velocity_max_count: b.velocity_max_count,
+                velocity_window_seconds: b.velocity_window_seconds,
+                velocity_max_amount,
+                unusual_amount_factor: b.unusual_amount_factor,
+                unusual_min_history: b.unusual_min_history,
+            },
+        )
+        .await?;
+    Ok(Json(monitoring_dto(s)))
 }
 
 /// The result of the ledger invariant check.

@@ -44,6 +44,10 @@ pub enum AuthFailure {
     /// The certificate is not (or no longer) bound to an active device of this user.
     #[error("device not bound to this account")]
     DeviceNotBound,
+    /// The certificate was never issued to this user (shown to the client as
+    /// [`AuthFailure::DeviceNotBound`]; recorded as its own security event).
+    #[error("device not bound to this account")]
+    UnknownCertificate,
     /// The account waits for activation.
     #[error("account not activated")]
     ActivationRequired,
@@ -77,7 +81,7 @@ impl AuthFailure {
             AuthFailure::ChallengeReused => "challenge_reused",
             AuthFailure::BadDeviceSignature => "bad_device_signature",
             AuthFailure::DeviceRevoked => "device_revoked",
-            AuthFailure::DeviceNotBound => "device_not_bound",
+            AuthFailure::DeviceNotBound | AuthFailure::UnknownCertificate => "device_not_bound",
             AuthFailure::ActivationRequired => "activation_required",
             AuthFailure::AccountDisabled => "account_disabled",
             AuthFailure::SessionInvalid => "session_invalid",
@@ -94,6 +98,7 @@ impl AuthFailure {
             self,
             AuthFailure::DeviceRevoked
                 | AuthFailure::DeviceNotBound
+                | AuthFailure::UnknownCertificate
                 | AuthFailure::ActivationRequired
                 | AuthFailure::AccountDisabled
         )
@@ -108,6 +113,7 @@ impl AuthFailure {
             AuthFailure::BadDeviceSignature => "auth.bad_device_signature",
             AuthFailure::DeviceRevoked => "auth.revoked_device",
             AuthFailure::DeviceNotBound => "auth.unbound_device",
+            AuthFailure::UnknownCertificate => "auth.unknown_certificate",
             AuthFailure::ActivationRequired => "auth.not_activated",
             AuthFailure::AccountDisabled => "auth.disabled_account",
             AuthFailure::SessionInvalid => "auth.invalid_session",
@@ -306,8 +312,16 @@ impl Bank {
                 None,
                 addr.as_deref(),
                 json!({}),
+                Vec::new(),
             )
             .await;
+            return Err(ServiceError::RateLimited);
+        }
+        // An address blocked by the failed-login rule waits out its window (no event per try:
+        // the block itself was the alert).
+        if let Some(a) = &addr
+            && self.address_blocked(a, now)
+        {
             return Err(ServiceError::RateLimited);
         }
         match self.try_login(&req, now).await {
@@ -327,14 +341,18 @@ impl Bank {
         now: OffsetDateTime,
     ) -> Result<LoginOutcome, ServiceError> {
         let user_id = user.map(|u| u.id.as_str());
-        self.security_event(
-            failure.security_kind(),
-            failure.severity(),
-            user_id,
-            req.client_addr.as_deref(),
-            json!({ "code": failure.code(), "cert_serial": req.transcript.device_cert_serial }),
-        )
-        .await;
+        let index = self
+            .security_event(
+                failure.security_kind(),
+                failure.severity(),
+                user_id,
+                req.client_addr.as_deref(),
+                json!({ "code": failure.code(), "cert_serial": req.transcript.device_cert_serial }),
+                Vec::new(),
+            )
+            .await;
+        self.note_login_failure(req.client_addr.as_deref(), index, now)
+            .await;
         if let Some(u) = user
             && matches!(
                 failure,
@@ -360,6 +378,7 @@ impl Bank {
                     Some(&u.id),
                     req.client_addr.as_deref(),
                     json!({ "failures": failures }),
+                    index.into_iter().collect(),
                 )
                 .await;
             }
@@ -433,7 +452,7 @@ impl Bank {
             .get_certificate(&challenge.cert_serial)
             .await?
             .filter(|c| c.user_id == user.id && c.usage == CertKind::Signature)
-            .ok_or_else(|| refuse(AuthFailure::DeviceNotBound))?;
+            .ok_or_else(|| refuse(AuthFailure::UnknownCertificate))?;
         let device = self
             .store
             .get_device(&cert.device_id)
@@ -565,6 +584,7 @@ impl Bank {
                     user.as_ref().map(|u| u.id.as_str()),
                     facts.client_addr.as_deref(),
                     json!({ "code": failure.code(), "method": facts.method }),
+                    Vec::new(),
                 )
                 .await;
                 Err(ServiceError::Unauthorized(failure))

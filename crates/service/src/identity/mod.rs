@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use pqbank_audit::{Action, Actor, AuditEvent, Outcome, Resource, Token};
 use pqbank_domain::{Role, RoleSet};
-use pqbank_store::{SecurityEventRecord, UserRecord};
+use pqbank_store::{SecurityEventRecord, SecurityEventStatus, UserRecord};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
@@ -218,6 +218,40 @@ impl Bank {
         serde_json::from_slice(plain.expose()).map_err(crate::ca::internal)
     }
 
+    /// The status change of a security event as the store keeps it.
+    fn status_change(
+        &self,
+        principal: &Principal,
+        status: &str,
+        note: Option<&str>,
+    ) -> Result<SecurityEventStatus, ServiceError> {
+        if !matches!(status, "acknowledged" | "resolved") {
+            return Err(ServiceError::Invalid(
+                "status must be acknowledged or resolved".into(),
+            ));
+        }
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        if status == "resolved" && note.is_none() {
+            return Err(ServiceError::Invalid(
+                "note: say why the alert is resolved".into(),
+            ));
+        }
+        if note.is_some_and(|n| {
+            n.chars().count() > pqbank_store::MAX_STATUS_NOTE || n.chars().any(char::is_control)
+        }) {
+            return Err(ServiceError::Invalid(format!(
+                "note: at most {} characters, no control characters",
+                pqbank_store::MAX_STATUS_NOTE
+            )));
+        }
+        Ok(SecurityEventStatus {
+            status: status.to_owned(),
+            by: principal.user_id.clone(),
+            note: note.map(str::to_owned),
+            time: self.clock.now(),
+        })
+    }
+
     pub(crate) fn audit_event(
         &self,
         actor: Actor,
@@ -234,8 +268,8 @@ impl Bank {
         Ok(AuditEvent::new(0, time, actor, action, resource, outcome))
     }
 
-    /// Records a security event (with an `alert.raise` audit event in the same transaction).
-    /// Failing to record is logged, never shown to the client.
+    /// Records a security event (with an `alert.raise` audit event in the same transaction) and
+    /// returns that event's audit index. Failing to record is logged, never shown to the client.
     pub(crate) async fn security_event(
         &self,
         kind: &'static str,
@@ -243,7 +277,8 @@ impl Bank {
         user_id: Option<&str>,
         client_addr: Option<&str>,
         details: serde_json::Value,
-    ) {
+        evidence: Vec<u64>,
+    ) -> Option<u64> {
         let record = SecurityEventRecord {
             id: 0,
             time: self.clock.now(),
@@ -253,6 +288,10 @@ impl Bank {
             client_addr: client_addr.map(|a| a.chars().take(64).collect()),
             details: details.to_string().chars().take(4096).collect(),
             status: "open".to_owned(),
+            evidence,
+            status_by: None,
+            status_note: None,
+            status_time: None,
         };
         let actor = Actor {
             user_id: user_id.and_then(|u| Token::new(u).ok()),
@@ -267,11 +306,18 @@ impl Bank {
                 kind,
                 Outcome::Success,
             )
-            .map(|e| vec![e])
+            .map(|mut e| {
+                add_detail(&mut e, "severity", severity);
+                vec![e]
+            })
             .unwrap_or_default();
         tracing::warn!(event = "security", kind, severity, user = ?user_id, "security event");
-        if let Err(e) = self.store.insert_security_event(&record, audit).await {
-            tracing::error!(error = %e, kind, "could not record a security event");
+        match self.store.insert_security_event(&record, audit).await {
+            Ok((_, indexes)) => indexes.first().copied(),
+            Err(e) => {
+                tracing::error!(error = %e, kind, "could not record a security event");
+                None
+            }
         }
     }
 
@@ -308,17 +354,14 @@ impl Bank {
         principal: &Principal,
         id: i64,
         status: &str,
+        note: Option<&str>,
     ) -> Result<(), ServiceError> {
         crate::authz::authz()?.require(
             principal,
             "security_event.list",
             &crate::authz::ObjectRef::route(principal),
         )?;
-        if !matches!(status, "acknowledged" | "resolved") {
-            return Err(ServiceError::Invalid(
-                "status must be acknowledged or resolved".into(),
-            ));
-        }
+        let change = self.status_change(principal, status, note)?;
         let mut event = self.audit_event(
             principal.actor(),
             pqbank_audit::actions::ALERT_UPDATE,
@@ -326,21 +369,34 @@ impl Bank {
             &id.to_string(),
             Outcome::Success,
         )?;
-        if let (Ok(k), Ok(v)) = (
-            pqbank_audit::DetailKey::new("status"),
-            pqbank_audit::DetailValue::new(status),
-        ) {
-            event.details.insert(k, v);
+        add_detail(&mut event, "status", status);
+        // The note is free text (it may name people): the log keeps its hash only.
+        if let Some(n) = &change.note {
+            add_detail(
+                &mut event,
+                "note_sha256",
+                &hex::encode(pqbank_crypto::session::sha256(n.as_bytes())),
+            );
         }
         if self
             .store
-            .set_security_event_status(id, status, vec![event])
+            .set_security_event_status(id, &change, vec![event])
             .await?
         {
             Ok(())
         } else {
             Err(ServiceError::NotFound)
         }
+    }
+}
+
+/// Adds a detail to an audit event (skipped if the key or value is not a valid token).
+pub(crate) fn add_detail(event: &mut AuditEvent, key: &str, value: &str) {
+    if let (Ok(k), Ok(v)) = (
+        pqbank_audit::DetailKey::new(key),
+        pqbank_audit::DetailValue::new(value),
+    ) {
+        event.details.insert(k, v);
     }
 }
 

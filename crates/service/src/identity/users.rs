@@ -311,6 +311,7 @@ impl Bank {
                 None,
                 None,
                 serde_json::json!({ "username_len": username.as_str().len() }),
+                Vec::new(),
             )
             .await;
             return Err(ServiceError::Unauthorized(
@@ -520,6 +521,12 @@ impl Bank {
             event.details.insert(k, v);
         }
         self.store.create_user(&user, None, vec![event]).await?;
+        if let Some(by) = by
+            && assignment.roles().is_staff()
+        {
+            self.privilege_alert(by, &id, "staff_user_created", &user.roles)
+                .await;
+        }
         Ok(OnboardedUser {
             user: self.user_view(&user)?,
             activation_code: code,
@@ -650,7 +657,12 @@ impl Bank {
             }
             audit.push(e);
         }
+        let changed = !audit.is_empty();
         self.store.update_user(&user, expected, None, audit).await?;
+        if changed {
+            self.privilege_alert(principal, &user.id, "roles_changed", &user.roles)
+                .await;
+        }
         self.user_view(&user)
     }
 
@@ -701,6 +713,17 @@ impl Bank {
         self.store
             .update_user(&user, expected, None, vec![event])
             .await?;
+        self.privilege_alert(
+            principal,
+            &user.id,
+            if enabled {
+                "user_enabled"
+            } else {
+                "user_disabled"
+            },
+            &user.roles,
+        )
+        .await;
         self.user_view(&user)
     }
 

@@ -71,7 +71,7 @@ impl Default for LedgerConfig {
 /// Shared ledger state of one instance.
 #[derive(Debug)]
 pub struct LedgerState {
-    config: LedgerConfig,
+    pub(crate) config: LedgerConfig,
     policy: RwLock<ApprovalPolicy>,
     batcher: OnceLock<batcher::Batcher>,
 }
@@ -218,7 +218,8 @@ impl Bank {
                     .await?;
             }
         }
-        self.reload_ledger_settings().await
+        self.reload_ledger_settings().await?;
+        self.reload_monitoring_settings().await
     }
 
     /// Re-reads the approval policy from the settings (other instances may have changed it).
@@ -269,25 +270,11 @@ impl Bank {
         authz()?.require(principal, "settings.write", &ObjectRef::route(principal))?;
         let policy = policy_from(&self.ledger.config.policy, &settings)?;
         let value = serde_json::to_string(&settings).map_err(internal)?;
-        self.store
-            .put_setting(POLICY_SETTING, &value, self.clock.now(), None)
+        self.change_setting(principal, POLICY_SETTING, &value)
             .await?;
         if let Ok(mut p) = self.ledger.policy.write() {
             *p = policy;
         }
-        let mut event = self.audit_event(
-            principal.actor(),
-            actions::SETTING_CHANGE,
-            "setting",
-            POLICY_SETTING,
-            Outcome::Success,
-        )?;
-        detail(
-            &mut event,
-            "value",
-            &value.chars().take(200).collect::<String>(),
-        );
-        self.store.append_audit(vec![event]).await?;
         self.ledger_settings(principal)
     }
 
@@ -570,18 +557,56 @@ impl Bank {
                 "the signing certificate is not one of your active devices",
             )
         };
-        let cert = self
-            .store
-            .get_certificate(cert_serial)
-            .await?
-            .filter(|c| c.user_id == principal.user_id && c.usage == CertKind::Signature)
-            .ok_or_else(not_usable)?;
-        let device = self
+        let alert = |rule: &'static str, severity: &'static str, reason: &'static str| {
+            crate::monitoring::Alert {
+                rule,
+                severity,
+                user_id: Some(principal.user_id.clone()),
+                client_addr: None,
+                details: serde_json::json!({
+                    "cert_serial": cert_serial.chars().take(64).collect::<String>(),
+                    "reason": reason,
+                }),
+                evidence: Vec::new(),
+            }
+        };
+        let cert = match self.store.get_certificate(cert_serial).await? {
+            Some(c) if c.user_id == principal.user_id && c.usage == CertKind::Signature => c,
+            Some(c) if c.user_id != principal.user_id => {
+                // Someone else's signature presented by this caller: a replayed signature.
+                self.raise(alert(
+                    "transfer.signature_replay",
+                    "critical",
+                    "signed with another user's device",
+                ))
+                .await;
+                return Err(not_usable());
+            }
+            Some(_) => return Err(not_usable()),
+            None => {
+                self.raise(alert(
+                    "auth.unknown_certificate",
+                    "warning",
+                    "signature by an unknown certificate",
+                ))
+                .await;
+                return Err(not_usable());
+            }
+        };
+        let Some(device) = self
             .store
             .get_device(&cert.device_id)
             .await?
             .filter(|d| d.status == DeviceStatus::Active)
-            .ok_or_else(not_usable)?;
+        else {
+            self.raise(alert(
+                "auth.unbound_device",
+                "warning",
+                "signature by a removed device",
+            ))
+            .await;
+            return Err(not_usable());
+        };
         let identity =
             DeviceIdentity::new(&principal.user_id, &device.id).map_err(|_| not_usable())?;
         let validated = match self.validate_device_cert(
@@ -591,6 +616,12 @@ impl Bank {
         ) {
             Ok(v) => v,
             Err(ServiceError::Certificate(PkiError::Revoked { .. })) => {
+                self.raise(alert(
+                    "auth.revoked_device",
+                    "critical",
+                    "signature by a revoked certificate",
+                ))
+                .await;
                 return Err(refused(
                     "certificate_revoked",
                     "the signing device's certificate is revoked",
@@ -671,6 +702,22 @@ impl Bank {
                     created: false,
                 });
             }
+            self.raise(crate::monitoring::Alert {
+                rule: "transfer.signature_replay",
+                severity: "critical",
+                user_id: Some(principal.user_id.clone()),
+                client_addr: None,
+                details: serde_json::json!({
+                    "transfer_id": id,
+                    "reason": if existing.initiator_id == principal.user_id {
+                        "same transfer id, different payload"
+                    } else {
+                        "transfer id of another user"
+                    },
+                }),
+                evidence: Vec::new(),
+            })
+            .await;
             return Err(ServiceError::ConflictWith {
                 code: "idempotency_conflict",
                 detail: "a transfer with this id and a different payload exists".into(),
@@ -806,10 +853,15 @@ impl Bank {
             })))
             .await?;
         match outcome {
-            LedgerOutcome::Created(t) => Ok(Submitted {
-                transfer: t,
-                created: true,
-            }),
+            LedgerOutcome::Created(t) => {
+                if channel == Channel::Customer {
+                    self.check_transfer_rules(principal, &t).await;
+                }
+                Ok(Submitted {
+                    transfer: t,
+                    created: true,
+                })
+            }
             LedgerOutcome::Replayed(t) => Ok(Submitted {
                 transfer: t,
                 created: false,
@@ -1157,6 +1209,9 @@ impl Bank {
                     }
                     if let Err(e) = self.reload_ledger_settings().await {
                         tracing::warn!(error = %e, "reloading the approval policy failed");
+                    }
+                    if let Err(e) = self.reload_monitoring_settings().await {
+                        tracing::warn!(error = %e, "reloading the monitoring rules failed");
                     }
                 }
             }
