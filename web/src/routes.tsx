@@ -16,6 +16,8 @@ import { CashDeskPage } from './pages/clerk/CashDeskPage';
 import { CustomersPage } from './pages/clerk/CustomersPage';
 import { OnboardingPage } from './pages/clerk/OnboardingPage';
 import { AccountDetailPage, AccountsPage } from './pages/customer/AccountsPage';
+import { DevicesPage } from './pages/customer/DevicesPage';
+import { SessionsPage } from './pages/customer/SessionsPage';
 import { NewTransferPage, TransferDetailPage, TransfersPage } from './pages/customer/TransfersPage';
 import { LandingPage } from './pages/LandingPage';
 import { ApprovalDetailPage, ApprovalsPage } from './pages/manager/ApprovalsPage';
@@ -29,6 +31,8 @@ import { StatusPage } from './pages/status/StatusPage';
 const PAGES: Readonly<Record<string, ReactNode>> = {
   '/accounts': <AccountsPage />,
   '/transfers': <TransfersPage />,
+  '/devices': <DevicesPage />,
+  '/sessions': <SessionsPage />,
   '/clerk/onboarding': <OnboardingPage />,
   '/clerk/customers': <CustomersPage />,
   '/clerk/cash-desk': <CashDeskPage />,
