@@ -120,6 +120,27 @@ export interface SecurityEvent {
   details: string;
   /** `open`, `acknowledged` or `resolved`. */
   status: string;
+  /** Audit log indexes the alert rests on (`[]` when the server sends none). */
+  evidence: number[];
+  /** Who acknowledged or resolved it last. */
+  status_by: string | null;
+  /** Why. */
+  status_note: string | null;
+  /** When. */
+  status_time: string | null;
+}
+
+/** The evidence list, tolerating servers that do not send it yet (missing or null: none). */
+function evidenceOf(o: Json): number[] {
+  const v = o.evidence;
+  if (v === null || v === undefined) return [];
+  if (
+    !Array.isArray(v) ||
+    !v.every((i) => typeof i === 'number' && Number.isInteger(i) && i >= 0)
+  ) {
+    throw new TypeError('evidence is not a list of audit indexes');
+  }
+  return v as number[];
 }
 
 const decodeSecurityEvent: Decoder<SecurityEvent> = (json) => {
@@ -133,6 +154,10 @@ const decodeSecurityEvent: Decoder<SecurityEvent> = (json) => {
     client_addr: optStr(o, 'client_addr'),
     details: str(o, 'details'),
     status: str(o, 'status'),
+    evidence: evidenceOf(o),
+    status_by: optStr(o, 'status_by'),
+    status_note: optStr(o, 'status_note'),
+    status_time: optStr(o, 'status_time'),
   };
 };
 
@@ -149,11 +174,24 @@ export function securityEvents(
   );
 }
 
+/** Longest status note the server accepts. */
+export const STATUS_NOTE_MAX = 500;
+
+/**
+ * Acknowledges or resolves an alert. The note is required to resolve (the server refuses
+ * without one) and optional to acknowledge; an empty note is left out.
+ */
 export function setSecurityEventStatus(
   id: number,
   status: 'acknowledged' | 'resolved',
+  note = '',
 ): Promise<null> {
-  return apiPost(`/api/v1/security/events/${String(id)}/status`, { status }, none);
+  const trimmed = note.trim();
+  return apiPost(
+    `/api/v1/security/events/${String(id)}/status`,
+    trimmed ? { status, note: trimmed } : { status },
+    none,
+  );
 }
 
 // ---------- users ----------

@@ -110,6 +110,7 @@ describe('security alerts', () => {
     renderApp('/audit/alerts', { username: 'a', roles: ['auditor'] });
     const table = await screen.findByTestId('security-events');
     await userEvent.click(within(table).getByRole('button', { name: 'Acknowledge' }));
+    await userEvent.click(within(table).getByRole('button', { name: 'Acknowledge' }));
     expect(sent.find((r) => r.method === 'POST')?.body).toEqual({ status: 'acknowledged' });
   });
 });

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { CircleCheck, CircleX } from 'lucide-react';
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { ProblemAlert } from '../../api/ProblemAlert';
 import {
   auditEntries,
@@ -48,9 +49,22 @@ function AuditLog() {
   );
 }
 
+/** The entry index asked for with `?index=` (links from alerts' evidence), if valid. */
+function targetIndex(value: string | null): number | null {
+  if (value === null || !/^(0|[1-9][0-9]{0,15})$/.test(value)) return null;
+  return Number(value);
+}
+
 function EntryBrowser({ checkpoint }: { checkpoint: CheckpointInfo }) {
   const ids = useId();
-  const [end, setEnd] = useState(checkpoint.size);
+  const [params] = useSearchParams();
+  const target = targetIndex(params.get('index'));
+  const targetInLog = target !== null && target < checkpoint.size;
+  // A page that holds the asked-for entry (about in its middle), else the newest page.
+  const [end, setEnd] = useState(() =>
+    targetInLog ? Math.min(checkpoint.size, target + PAGE / 2) : checkpoint.size,
+  );
+  const targetRow = useRef<HTMLTableRowElement>(null);
   const [filter, setFilter] = useState('');
   const [selected, setSelected] = useState<AuditEntry | null>(null);
   const start = Math.max(0, end - PAGE);
@@ -60,6 +74,12 @@ function EntryBrowser({ checkpoint }: { checkpoint: CheckpointInfo }) {
     enabled: end > 0,
   });
   const rows = (entries.data ?? []).filter((e) => matchesFilter(e.leaf, filter)).reverse();
+  const loaded = entries.data !== undefined;
+  useEffect(() => {
+    // jsdom has no scrollIntoView.
+    const row: Partial<HTMLElement> | null = targetRow.current;
+    if (loaded) row?.scrollIntoView?.({ block: 'center' });
+  }, [loaded, target]);
   return (
     <>
       <section className="card" aria-label="Checkpoint">
@@ -67,6 +87,12 @@ function EntryBrowser({ checkpoint }: { checkpoint: CheckpointInfo }) {
           Latest checkpoint: <strong data-testid="checkpoint-size">{checkpoint.size}</strong>{' '}
           entries, signed <DateTime value={checkpoint.time} />.
         </p>
+        {target !== null && !targetInLog && (
+          <p className="notice notice-warn" role="status">
+            Entry #{target} is not covered by the latest checkpoint yet. Sign a new checkpoint on
+            the Checkpoints page, then open this link again.
+          </p>
+        )}
       </section>
       {selected && (
         <ProofPanel
@@ -118,7 +144,14 @@ function EntryBrowser({ checkpoint }: { checkpoint: CheckpointInfo }) {
                 {rows.map((e) => {
                   const s = summarizeEvent(e.leaf);
                   return (
-                    <tr key={e.index} data-action={s?.action ?? ''}>
+                    <tr
+                      key={e.index}
+                      data-action={s?.action ?? ''}
+                      ref={e.index === target ? targetRow : undefined}
+                      className={e.index === target ? 'row-highlight' : undefined}
+                      aria-current={e.index === target ? 'true' : undefined}
+                      data-target={e.index === target ? 'true' : undefined}
+                    >
                       <td className="num">{e.index}</td>
                       <td>{s?.time ?? ''}</td>
                       <td>
