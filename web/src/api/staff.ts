@@ -373,3 +373,45 @@ export function putLedgerSettings(settings: {
     { method: 'PUT', body: settings },
   );
 }
+
+// ---------- monitoring settings ----------
+
+/** The monitoring rules' thresholds (`/api/v1/settings/monitoring`). */
+export interface MonitoringSettings {
+  failed_logins_per_address: number;
+  failed_login_window_seconds: number;
+  velocity_max_count: number;
+  velocity_window_seconds: number;
+  /** Per currency, decimal strings like the ledger thresholds. */
+  velocity_max_amount: MoneyValue[];
+  unusual_amount_factor: number;
+  unusual_min_history: number;
+}
+
+export const MONITORING_SETTINGS_KEY = ['settings', 'monitoring'] as const;
+
+const decodeMonitoring: Decoder<MonitoringSettings> = (json) => {
+  const o = obj(json, 'monitoring settings');
+  const amounts = o.velocity_max_amount;
+  if (!Array.isArray(amounts)) throw new TypeError('velocity_max_amount is not a list');
+  return {
+    failed_logins_per_address: num(o, 'failed_logins_per_address'),
+    failed_login_window_seconds: num(o, 'failed_login_window_seconds'),
+    velocity_max_count: num(o, 'velocity_max_count'),
+    velocity_window_seconds: num(o, 'velocity_window_seconds'),
+    velocity_max_amount: amounts.map(decodeMoney),
+    unusual_amount_factor: num(o, 'unusual_amount_factor'),
+    unusual_min_history: num(o, 'unusual_min_history'),
+  };
+};
+
+export function monitoringSettings(signal?: AbortSignal): Promise<MonitoringSettings> {
+  return apiGet('/api/v1/settings/monitoring', decodeMonitoring, opts(signal));
+}
+
+export function putMonitoringSettings(settings: MonitoringSettings): Promise<MonitoringSettings> {
+  return apiRequest('/api/v1/settings/monitoring', decodeMonitoring, {
+    method: 'PUT',
+    body: settings,
+  });
+}
