@@ -105,6 +105,32 @@ export function inclusionProof(
   );
 }
 
+/** An RFC 9162 consistency proof between two tree sizes. */
+export interface ConsistencyProof {
+  first: number;
+  second: number;
+  hashes: string[];
+}
+
+export function consistencyProof(
+  first: number,
+  second: number,
+  signal?: AbortSignal,
+): Promise<ConsistencyProof> {
+  return apiGet(
+    `/api/v1/audit/proof/consistency?first=${String(first)}&second=${String(second)}`,
+    (json) => {
+      const o = obj(json, 'proof');
+      return {
+        first: num(o, 'first'),
+        second: num(o, 'second'),
+        hashes: decode.stringArray(o, 'hashes'),
+      };
+    },
+    opts(signal),
+  );
+}
+
 // ---------- security events ----------
 
 /** Query key of the security event list (live updates invalidate it). */
