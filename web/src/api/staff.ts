@@ -39,7 +39,7 @@ export interface CheckpointInfo {
   note: string;
 }
 
-const decodeCheckpoint: Decoder<CheckpointInfo> = (json) => {
+export const decodeCheckpoint: Decoder<CheckpointInfo> = (json) => {
   const o = obj(json, 'checkpoint');
   return { size: num(o, 'size'), time: str(o, 'time'), note: str(o, 'note') };
 };
@@ -59,7 +59,7 @@ export interface AuditEntry {
   leaf: string;
 }
 
-const decodeEntry: Decoder<AuditEntry> = (json) => {
+export const decodeEntry: Decoder<AuditEntry> = (json) => {
   const o = obj(json, 'entry');
   return { index: num(o, 'index'), leaf_hash: str(o, 'leaf_hash'), leaf: str(o, 'leaf') };
 };
@@ -85,6 +85,16 @@ export interface InclusionProof {
   hashes: string[];
 }
 
+export const decodeInclusion: Decoder<InclusionProof> = (json) => {
+  const o = obj(json, 'proof');
+  return {
+    index: num(o, 'index'),
+    tree_size: num(o, 'tree_size'),
+    leaf_hash: str(o, 'leaf_hash'),
+    hashes: decode.stringArray(o, 'hashes'),
+  };
+};
+
 export function inclusionProof(
   index: number,
   treeSize: number,
@@ -92,15 +102,7 @@ export function inclusionProof(
 ): Promise<InclusionProof> {
   return apiGet(
     `/api/v1/audit/proof/inclusion?index=${String(index)}&tree_size=${String(treeSize)}`,
-    (json) => {
-      const o = obj(json, 'proof');
-      return {
-        index: num(o, 'index'),
-        tree_size: num(o, 'tree_size'),
-        leaf_hash: str(o, 'leaf_hash'),
-        hashes: decode.stringArray(o, 'hashes'),
-      };
-    },
+    decodeInclusion,
     opts(signal),
   );
 }

@@ -1,6 +1,6 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, type UseQueryResult } from '@tanstack/react-query';
 import { CircleCheck, CircleX } from 'lucide-react';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ProblemAlert } from '../../api/ProblemAlert';
 import {
@@ -10,7 +10,10 @@ import {
   type AuditEntry,
   type CheckpointInfo,
 } from '../../api/staff';
-import { checkInclusion, parseCheckpointNote, type InclusionCheck } from '../../audit/merkle';
+import type { AuditKey, SignatureCheck } from '../../audit/checkpointSignature';
+import { checkInclusion, type InclusionCheck } from '../../audit/merkle';
+import { KeyProvenance, SignatureStatus } from '../../audit/SignatureStatus';
+import { checkCheckpoint, useAuditKey } from '../../audit/useAuditKey';
 import { matchesFilter, summarizeEvent } from '../../audit/events';
 import { PageHeader } from '../../components/PageHeader';
 import { DateTime, Empty, Loading, QueryView, RoleGate } from '../../ledger/ui';
@@ -24,7 +27,7 @@ export function AuditLogPage() {
       <PageHeader
         eyebrow="Audit"
         title="Audit log"
-        description="Every operation, in a tamper-evident Merkle log. Pick an entry to verify its inclusion proof against the latest signed checkpoint, in this browser."
+        description="Every operation, in a tamper-evident Merkle log. Pick an entry to verify, in this browser, the latest checkpoint's signature and the entry's inclusion proof against it."
       />
       <RoleGate area="auditor">
         <AuditLog />
@@ -38,13 +41,14 @@ function AuditLog() {
     queryKey: ['audit', 'checkpoint'],
     queryFn: ({ signal }) => latestCheckpoint(signal),
   });
+  const auditKey = useAuditKey();
   return (
     <QueryView
       query={checkpoint}
       loading="Loading the latest checkpoint…"
       context="Loading the checkpoint"
     >
-      {(cp) => <EntryBrowser checkpoint={cp} />}
+      {(cp) => <EntryBrowser checkpoint={cp} auditKey={auditKey} />}
     </QueryView>
   );
 }
@@ -55,7 +59,43 @@ function targetIndex(value: string | null): number | null {
   return Number(value);
 }
 
-function EntryBrowser({ checkpoint }: { checkpoint: CheckpointInfo }) {
+/** The checkpoint's signature, checked once the key is in. */
+function useSignatureCheck(
+  checkpoint: CheckpointInfo,
+  auditKey: UseQueryResult<AuditKey>,
+): SignatureCheck | null {
+  const key = auditKey.data;
+  return useMemo(() => (key ? checkCheckpoint(checkpoint, key) : null), [checkpoint, key]);
+}
+
+/** The signature line of a checkpoint card: checking, failed to load the key, or the outcome. */
+function CheckpointSignature({
+  auditKey,
+  signature,
+}: {
+  auditKey: UseQueryResult<AuditKey>;
+  signature: SignatureCheck | null;
+}) {
+  if (auditKey.isError) {
+    return <ProblemAlert error={auditKey.error} context="Loading the audit key" />;
+  }
+  if (!signature || !auditKey.data) return <Loading label="Checking the checkpoint signature…" />;
+  return (
+    <>
+      <SignatureStatus check={signature} />
+      <KeyProvenance auditKey={auditKey.data} />
+    </>
+  );
+}
+
+function EntryBrowser({
+  checkpoint,
+  auditKey,
+}: {
+  checkpoint: CheckpointInfo;
+  auditKey: UseQueryResult<AuditKey>;
+}) {
+  const signature = useSignatureCheck(checkpoint, auditKey);
   const ids = useId();
   const [params] = useSearchParams();
   const target = targetIndex(params.get('index'));
@@ -87,6 +127,7 @@ function EntryBrowser({ checkpoint }: { checkpoint: CheckpointInfo }) {
           Latest checkpoint: <strong data-testid="checkpoint-size">{checkpoint.size}</strong>{' '}
           entries, signed <DateTime value={checkpoint.time} />.
         </p>
+        <CheckpointSignature auditKey={auditKey} signature={signature} />
         {target !== null && !targetInLog && (
           <p className="notice notice-warn" role="status">
             Entry #{target} is not covered by the latest checkpoint yet. Sign a new checkpoint on
@@ -98,6 +139,8 @@ function EntryBrowser({ checkpoint }: { checkpoint: CheckpointInfo }) {
         <ProofPanel
           entry={selected}
           checkpoint={checkpoint}
+          signature={signature}
+          keyFailed={auditKey.isError}
           onClose={() => {
             setSelected(null);
           }}
@@ -211,19 +254,24 @@ function EntryBrowser({ checkpoint }: { checkpoint: CheckpointInfo }) {
 function ProofPanel({
   entry,
   checkpoint,
+  signature,
+  keyFailed,
   onClose,
 }: {
   entry: AuditEntry;
   checkpoint: CheckpointInfo;
+  /** The checkpoint's signature check (null while the key loads). */
+  signature: SignatureCheck | null;
+  keyFailed: boolean;
   onClose: () => void;
 }) {
+  // Only a checkpoint whose signature verified is trusted for its root.
+  const trusted = signature?.ok === true ? signature.checkpoint : null;
   const check = useQuery({
-    queryKey: ['audit', 'inclusion', entry.index, checkpoint.size],
+    queryKey: ['audit', 'inclusion', entry.index, checkpoint.size, checkpoint.note],
     queryFn: async ({ signal }): Promise<InclusionCheck & { pathLength: number }> => {
-      const cp = parseCheckpointNote(checkpoint.note);
-      if (cp.size !== BigInt(checkpoint.size)) {
-        throw new Error('The checkpoint note does not match its size.');
-      }
+      const cp = trusted;
+      if (!cp) throw new Error('The checkpoint is not verified.');
       const proof = await inclusionProof(entry.index, checkpoint.size, signal);
       return {
         ...checkInclusion(entry.leaf, proof.leaf_hash, BigInt(entry.index), proof.hashes, cp),
@@ -231,12 +279,25 @@ function ProofPanel({
       };
     },
     retry: false,
+    enabled: trusted !== null,
   });
   return (
     <section className="card" aria-label={`Inclusion proof of entry ${String(entry.index)}`}>
       <h2>Entry #{entry.index}</h2>
       <pre className="payload">{entry.leaf}</pre>
-      {check.isPending ? (
+      {keyFailed ? (
+        <p className="notice notice-warn" role="status" data-testid="proof-result" data-ok="false">
+          <CircleX aria-hidden="true" className="inline-icon" /> Not verified: the audit key could
+          not be loaded, so the checkpoint cannot be trusted.
+        </p>
+      ) : signature === null ? (
+        <Loading label="Checking the checkpoint signature…" />
+      ) : !signature.ok ? (
+        <p className="notice notice-warn" role="status" data-testid="proof-result" data-ok="false">
+          <CircleX aria-hidden="true" className="inline-icon" /> Not verified: the checkpoint’s
+          signature does not verify, so its root is not trusted. {signature.reason}
+        </p>
+      ) : check.isPending ? (
         <Loading label="Fetching and checking the proof…" />
       ) : check.isError ? (
         <ProblemAlert error={check.error} context="Verifying the inclusion proof" />
@@ -259,6 +320,7 @@ function ProofPanel({
                 : 'Not verified.'}
             </strong>
             <p>{check.data.reason}</p>
+            <p>{signature.reason}</p>
             <dl className="facts">
               <dt>Audit path</dt>
               <dd>{check.data.pathLength} hashes</dd>

@@ -2,7 +2,8 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadHistory } from '../../audit/checkpointHistory';
-import { toBase64, toHex } from '../../crypto/bytes';
+import { toHex } from '../../crypto/bytes';
+import { testAuditKey } from '../../test/auditKey';
 import { jsonResponse } from '../../test/http';
 import { fakeApi } from '../../test/ledgerFixtures';
 import { testTree } from '../../test/merkleTree';
@@ -10,13 +11,10 @@ import { renderApp } from '../../test/render';
 
 const AUDITOR = { username: 'a', roles: ['auditor'] as const };
 const tree = testTree(12);
+const auditKey = testAuditKey();
 
 function checkpoint(size: number, time: string, root = tree.root(size)) {
-  return {
-    size,
-    time,
-    note: `pqbank.test/audit\n${String(size)}\n${toBase64(root)}\n\n\u2014 pqbank.test/audit ${toBase64(new Uint8Array(40))}\n`,
-  };
+  return { size, time, note: auditKey.note(size, root) };
 }
 
 afterEach(() => {
@@ -25,6 +23,7 @@ afterEach(() => {
 
 function api(latest: ReturnType<typeof checkpoint>, tamper = false) {
   return fakeApi({
+    'GET /api/v1/audit/key': () => jsonResponse(auditKey.json),
     'GET /api/v1/audit/checkpoint': () => jsonResponse(latest),
     'POST /api/v1/audit/checkpoint': () =>
       jsonResponse(checkpoint(12, '2026-11-29T12:00:00Z'), { status: 201 }),
@@ -55,6 +54,9 @@ describe('checkpoint history and consistency', () => {
         .map((r) => r.getAttribute('data-size')),
     ).toEqual(['9', '3']);
     expect(loadHistory().map((c) => c.size)).toEqual([3, 9]);
+    expect(await screen.findByTestId('signature-result')).toHaveTextContent(
+      `Checkpoint signature verified (ML-DSA-65 + Ed25519, key ${auditKey.json.key_id})`,
+    );
 
     expect(screen.getByLabelText('Older checkpoint')).toHaveDisplayValue(/^3 entries/);
     expect(screen.getByLabelText('Newer checkpoint')).toHaveDisplayValue(/^9 entries/);

@@ -16,9 +16,11 @@ import {
 } from '../../audit/checkpointHistory';
 import { checkConsistency, type ConsistencyCheck } from '../../audit/consistency';
 import { parseCheckpointNote } from '../../audit/merkle';
+import { KeyProvenance, SignatureStatus } from '../../audit/SignatureStatus';
+import { checkCheckpoint, useAuditKey } from '../../audit/useAuditKey';
 import { PageHeader } from '../../components/PageHeader';
 import { toHex } from '../../crypto/bytes';
-import { DateTime, QueryView, RoleGate } from '../../ledger/ui';
+import { DateTime, Loading, QueryView, RoleGate } from '../../ledger/ui';
 
 /** The latest signed checkpoint, parsed, and signing a new one. */
 export function CheckpointsPage() {
@@ -79,6 +81,8 @@ function LatestCheckpoint({
   query: ReturnType<typeof useQuery<CheckpointInfo>>;
   sign: ReturnType<typeof useMutation<CheckpointInfo>>;
 }) {
+  const auditKey = useAuditKey();
+  const key = auditKey.data;
   return (
     <section className="card" aria-label="Latest checkpoint">
       <QueryView query={query} loading="Loading the checkpoint…" context="Loading the checkpoint">
@@ -124,6 +128,16 @@ function LatestCheckpoint({
                   </dd>
                 </div>
               </dl>
+              {auditKey.isError ? (
+                <ProblemAlert error={auditKey.error} context="Loading the audit key" />
+              ) : key ? (
+                <>
+                  <SignatureStatus check={checkCheckpoint(cp, key)} />
+                  <KeyProvenance auditKey={key} />
+                </>
+              ) : (
+                <Loading label="Checking the checkpoint signature…" />
+              )}
               <pre className="payload">{cp.note}</pre>
             </>
           );
