@@ -1,7 +1,8 @@
 /**
- * The checkpoints this browser has seen, kept in localStorage so that an auditor can later ask
- * the server to prove that the log only grew between any two of them (the server keeps no list
- * of past checkpoints for us; remembering them is the point of witnessing).
+ * The checkpoints this browser has seen, kept in localStorage beside the server's own history
+ * (`GET /api/v1/audit/checkpoints`): a checkpoint remembered here that the server no longer
+ * lists, or lists with another root, is exactly what witnessing is meant to catch. Any two can
+ * be checked with a consistency proof.
  */
 import type { CheckpointInfo } from '../api/staff';
 
@@ -33,19 +34,29 @@ export function loadHistory(storage: Storage = localStorage): CheckpointInfo[] {
   }
 }
 
+/** `history` plus `seen` (the same note only once), ordered by size then time, unbounded. */
+export function unionCheckpoints(
+  history: readonly CheckpointInfo[],
+  seen: readonly CheckpointInfo[],
+): CheckpointInfo[] {
+  const notes = new Set<string>();
+  const all: CheckpointInfo[] = [];
+  for (const cp of [...history, ...seen]) {
+    if (!notes.has(cp.note)) {
+      notes.add(cp.note);
+      all.push({ size: cp.size, time: cp.time, note: cp.note });
+    }
+  }
+  all.sort((a, b) => a.size - b.size || a.time.localeCompare(b.time));
+  return all;
+}
+
 /** `history` plus `seen` (the same note only once), ordered, at most {@link HISTORY_MAX}. */
 export function mergeCheckpoints(
   history: readonly CheckpointInfo[],
   seen: readonly CheckpointInfo[],
 ): CheckpointInfo[] {
-  const all = [...history];
-  for (const cp of seen) {
-    if (!all.some((c) => c.note === cp.note)) {
-      all.push({ size: cp.size, time: cp.time, note: cp.note });
-    }
-  }
-  all.sort((a, b) => a.size - b.size || a.time.localeCompare(b.time));
-  return all.slice(-HISTORY_MAX);
+  return unionCheckpoints(history, seen).slice(-HISTORY_MAX);
 }
 
 /** Stores the history (best effort). */

@@ -7,6 +7,9 @@ import {
   type SignatureCheck,
 } from './checkpointSignature';
 
+const CACHE_MAX = 2000;
+const cache = new WeakMap<AuditKey, Map<string, SignatureCheck>>();
+
 const keyQuery = {
   queryKey: AUDIT_KEY_QUERY,
   queryFn: ({ signal }: { signal: AbortSignal }) => auditKey(signal),
@@ -29,7 +32,19 @@ export function fetchAuditKey(queryClient: QueryClient): Promise<AuditKey> {
  * sent beside it (a verified note of another size is not this checkpoint).
  */
 export function checkCheckpoint(cp: CheckpointInfo, key: AuditKey): SignatureCheck {
-  const check = verifyCheckpointSignature(cp.note, key);
+  // The same note under the same key object is verified once (a history of many checkpoints
+  // re-renders often; ML-DSA verification is not free).
+  let perKey = cache.get(key);
+  if (!perKey) {
+    perKey = new Map();
+    cache.set(key, perKey);
+  }
+  let check = perKey.get(cp.note);
+  if (!check) {
+    check = verifyCheckpointSignature(cp.note, key);
+    if (perKey.size >= CACHE_MAX) perKey.clear();
+    perKey.set(cp.note, check);
+  }
   if (check.ok && check.checkpoint?.size !== BigInt(cp.size)) {
     return {
       ...check,

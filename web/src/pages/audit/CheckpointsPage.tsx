@@ -1,6 +1,7 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { CircleCheck, CircleX } from 'lucide-react';
 import { useEffect, useId, useMemo, useState } from 'react';
+import { checkpointHistory } from '../../api/audit';
 import { ProblemAlert } from '../../api/ProblemAlert';
 import {
   consistencyProof,
@@ -8,19 +9,24 @@ import {
   signCheckpoint,
   type CheckpointInfo,
 } from '../../api/staff';
+import type { AuditKey } from '../../audit/checkpointSignature';
 import {
   clearHistory,
   loadHistory,
   mergeCheckpoints,
   saveHistory,
+  unionCheckpoints,
 } from '../../audit/checkpointHistory';
 import { checkConsistency, type ConsistencyCheck } from '../../audit/consistency';
 import { parseCheckpointNote } from '../../audit/merkle';
 import { KeyProvenance, SignatureStatus } from '../../audit/SignatureStatus';
-import { checkCheckpoint, useAuditKey } from '../../audit/useAuditKey';
+import { checkCheckpoint, fetchAuditKey, useAuditKey } from '../../audit/useAuditKey';
 import { PageHeader } from '../../components/PageHeader';
 import { toHex } from '../../crypto/bytes';
 import { DateTime, Loading, QueryView, RoleGate } from '../../ledger/ui';
+
+/** Checkpoints asked of the server per page. */
+const HISTORY_PAGE = 50;
 
 /** The latest signed checkpoint, parsed, and signing a new one. */
 export function CheckpointsPage() {
@@ -45,6 +51,13 @@ function Checkpoints() {
     queryKey: ['audit', 'checkpoint'],
     queryFn: ({ signal }) => latestCheckpoint(signal),
   });
+  const server = useInfiniteQuery({
+    queryKey: ['audit', 'checkpoints'],
+    queryFn: ({ pageParam, signal }) => checkpointHistory(pageParam, HISTORY_PAGE, signal),
+    initialPageParam: null as number | null,
+    getNextPageParam: (last) =>
+      last.length < HISTORY_PAGE ? undefined : (last[last.length - 1]?.size ?? undefined),
+  });
   const sign = useMutation({
     mutationFn: signCheckpoint,
     onSuccess: (cp) => {
@@ -55,16 +68,21 @@ function Checkpoints() {
     },
   });
   const latest = query.data;
-  const history = useMemo(() => mergeCheckpoints(stored, latest ? [latest] : []), [stored, latest]);
+  const listed = useMemo(() => server.data?.pages.flat() ?? [], [server.data]);
+  const seen = useMemo(() => mergeCheckpoints(stored, latest ? [latest] : []), [stored, latest]);
+  const history = useMemo(() => unionCheckpoints(listed, seen), [listed, seen]);
+  const listedNotes = useMemo(() => new Set(listed.map((c) => c.note)), [listed]);
   useEffect(() => {
     // Merged with storage, so that another tab's checkpoints are not lost.
-    saveHistory(mergeCheckpoints(loadHistory(), history));
-  }, [history]);
+    saveHistory(mergeCheckpoints(loadHistory(), seen));
+  }, [seen]);
   return (
     <>
       <LatestCheckpoint query={query} sign={sign} />
       <History
         history={history}
+        listedNotes={listedNotes}
+        server={server}
         onClear={() => {
           clearHistory();
           setStored([]);
@@ -168,12 +186,29 @@ function rootHex(cp: CheckpointInfo): string | null {
   }
 }
 
-/** Checks that the newer checkpoint's tree extends the older one's, in this browser. */
+/**
+ * Checks, in this browser, both checkpoints' signatures and then that the newer checkpoint's
+ * tree extends the older one's. A root is only used once its signature verified.
+ */
 async function verifyPair(
+  key: AuditKey,
   older: CheckpointInfo,
   newer: CheckpointInfo,
   signal?: AbortSignal,
 ): Promise<ConsistencyCheck> {
+  for (const [which, cp] of [
+    ['older', older],
+    ['newer', newer],
+  ] as const) {
+    const check = checkCheckpoint(cp, key);
+    if (!check.ok) {
+      return {
+        ok: false,
+        reason: `The ${which} checkpoint’s signature does not verify: ${check.reason}`,
+        pathLength: 0,
+      };
+    }
+  }
   const a = parseCheckpointNote(older.note);
   const b = parseCheckpointNote(newer.note);
   const proof = await consistencyProof(older.size, newer.size, signal);
@@ -183,16 +218,52 @@ async function verifyPair(
   return checkConsistency(a, b, proof.hashes);
 }
 
-function History({ history, onClear }: { history: CheckpointInfo[]; onClear: () => void }) {
+/** The signature cell of one history row. */
+function RowSignature({ cp, auditKey }: { cp: CheckpointInfo; auditKey: AuditKey | undefined }) {
+  if (!auditKey) return <span className="muted">…</span>;
+  const check = checkCheckpoint(cp, auditKey);
+  return check.ok ? (
+    <span data-signature="verified">
+      <CircleCheck aria-hidden="true" className="inline-icon" /> Verified
+    </span>
+  ) : (
+    <span data-signature="failed" title={check.reason}>
+      <CircleX aria-hidden="true" className="inline-icon" /> Not verified
+      <span className="sr-only">: {check.reason}</span>
+    </span>
+  );
+}
+
+function History({
+  history,
+  listedNotes,
+  server,
+  onClear,
+}: {
+  history: CheckpointInfo[];
+  listedNotes: ReadonlySet<string>;
+  server: {
+    isPending: boolean;
+    isError: boolean;
+    error: unknown;
+    hasNextPage: boolean;
+    isFetchingNextPage: boolean;
+    fetchNextPage: () => unknown;
+    refetch: () => unknown;
+  };
+  onClear: () => void;
+}) {
   const ids = useId();
+  const queryClient = useQueryClient();
+  const auditKey = useAuditKey();
   const [firstIdx, setFirstIdx] = useState<number | null>(null);
   const [secondIdx, setSecondIdx] = useState<number | null>(null);
   // Defaults: the two newest checkpoints.
   const first = firstIdx ?? Math.max(0, history.length - 2);
   const second = secondIdx ?? history.length - 1;
   const verify = useMutation({
-    mutationFn: ({ older, newer }: { older: CheckpointInfo; newer: CheckpointInfo }) =>
-      verifyPair(older, newer),
+    mutationFn: async ({ older, newer }: { older: CheckpointInfo; newer: CheckpointInfo }) =>
+      verifyPair(await fetchAuditKey(queryClient), older, newer),
   });
   const older = history[first];
   const newer = history[second];
@@ -205,22 +276,35 @@ function History({ history, onClear }: { history: CheckpointInfo[]; onClear: () 
       {`${String(cp.size)} entries — ${new Date(cp.time).toLocaleString()}`}
     </option>
   );
+  const remembered = history.some((cp) => !listedNotes.has(cp.note));
   return (
     <section className="card" aria-labelledby={`${ids}-title`}>
       <div className="card-head card-head-row">
         <h2 id={`${ids}-title`} className="card-title">
-          Checkpoints seen by this browser
+          Checkpoint history
         </h2>
-        {history.length > 1 && (
+        {remembered && (
           <button type="button" className="button button-secondary button-small" onClick={onClear}>
-            Forget older checkpoints
+            Forget this browser’s checkpoints
           </button>
         )}
       </div>
       <p className="muted">
-        This browser remembers every checkpoint it has seen. Pick two to have the server prove that
-        the log only grew between them; the proof is checked here (RFC 9162, section 2.1.4.2).
+        The checkpoints the server has signed, with those this browser remembers from earlier
+        visits; each signature is checked here. Pick two to have the server prove that the log only
+        grew between them; the proof is checked here too (RFC 9162, section 2.1.4.2).
       </p>
+      {auditKey.isError && <ProblemAlert error={auditKey.error} context="Loading the audit key" />}
+      {server.isError && (
+        <ProblemAlert
+          error={server.error}
+          context="Loading the checkpoint history (showing this browser’s)"
+          onRetry={() => {
+            void server.refetch();
+          }}
+        />
+      )}
+      {server.isPending && <Loading label="Loading the checkpoint history…" />}
       <div className="table-wrap">
         <table className="table" data-testid="checkpoint-history">
           <thead>
@@ -228,6 +312,8 @@ function History({ history, onClear }: { history: CheckpointInfo[]; onClear: () 
               <th scope="col">Size</th>
               <th scope="col">Signed</th>
               <th scope="col">Root hash</th>
+              <th scope="col">Signature</th>
+              <th scope="col">Source</th>
             </tr>
           </thead>
           <tbody>
@@ -243,11 +329,29 @@ function History({ history, onClear }: { history: CheckpointInfo[]; onClear: () 
                   <td>
                     <code className="selectable break">{rootHex(cp) ?? 'unreadable note'}</code>
                   </td>
+                  <td>
+                    <RowSignature cp={cp} auditKey={auditKey.data} />
+                  </td>
+                  <td>{listedNotes.has(cp.note) ? 'Server history' : 'This browser'}</td>
                 </tr>
               ))}
           </tbody>
         </table>
       </div>
+      {server.hasNextPage && (
+        <div className="button-row">
+          <button
+            type="button"
+            className="button button-secondary"
+            disabled={server.isFetchingNextPage}
+            onClick={() => {
+              void server.fetchNextPage();
+            }}
+          >
+            {server.isFetchingNextPage ? 'Loading…' : 'Load newer checkpoints'}
+          </button>
+        </div>
+      )}
       {history.length < 2 ? (
         <p className="muted">Sign another checkpoint after some activity to compare two of them.</p>
       ) : (
