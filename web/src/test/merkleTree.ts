@@ -37,3 +37,12 @@ export function testTree(count: number) {
     proof: (m: number, n: number) => subproof(m, leaves.slice(0, n), true),
   };
 }
+
+/** RFC 9162 PATH(m, D[n]): the inclusion proof of leaf `m`, leaf sibling first. */
+export function inclusionPath(m: number, d: readonly Uint8Array[]): Uint8Array[] {
+  const n = d.length;
+  if (n <= 1) return [];
+  const k = split(n);
+  if (m < k) return [...inclusionPath(m, d.slice(0, k)), mth(d.slice(k))];
+  return [...inclusionPath(m - k, d.slice(k)), mth(d.slice(0, k))];
+}
