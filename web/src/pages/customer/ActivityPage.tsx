@@ -160,6 +160,7 @@ function EventRow({ entry }: { entry: AuditEntry }) {
               role="status"
               data-testid="activity-verify-result"
               data-state={result.state}
+              data-checkpoint-size={result.checkpointSize}
             >
               {result.state === 'verified' ? (
                 <CircleCheck aria-hidden="true" className="inline-icon" />
