@@ -137,6 +137,68 @@ async function signAndSend(page) {
   return result.textContent();
 }
 
+/**
+ * My activity: verify, in the browser, the newest of the customer's events that the latest
+ * signed checkpoint covers. Customers cannot sign a checkpoint on demand (the server signs one
+ * every N events or T seconds, or when none exists yet), so: verify the newest event; if it is
+ * not yet covered, the answer names the checkpoint's size, and the newest event below it is
+ * verified instead. Without any covered event the step is skipped with its reason.
+ */
+async function verifyOwnActivity(page, base) {
+  await page.goto(`${base}/activity`, { waitUntil: 'domcontentloaded' });
+  const table = page.getByTestId('my-activity');
+  await table.waitFor();
+  const rows = table.locator('tr[data-index]');
+  // Oldest first: load every page.
+  const more = page.getByRole('button', { name: 'Load more' });
+  for (let i = 0; i < 20 && (await more.count()) > 0; i++) {
+    const before = await rows.count();
+    await more.click();
+    await page.waitForFunction(
+      (n) =>
+        document.querySelectorAll('[data-testid="my-activity"] tr[data-index]').length > n ||
+        ![...document.querySelectorAll('button')].some((b) =>
+          /^(Load more|Loading…)$/.test(b.textContent ?? ''),
+        ),
+      before,
+    );
+  }
+  const indexes = (await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.index))))
+    .filter((n) => Number.isInteger(n))
+    .sort((a, b) => a - b);
+  assert(indexes.length > 0, 'My activity lists no events');
+  const verifyRow = async (index) => {
+    const row = table.locator(`tr[data-index="${index}"]`);
+    await row.getByRole('button', { name: new RegExp(`^Verify event #${index}\\b`) }).click();
+    const result = row.getByTestId('activity-verify-result');
+    await result.waitFor({ timeout: 30_000 });
+    return {
+      state: await result.getAttribute('data-state'),
+      size: Number(await result.getAttribute('data-checkpoint-size')),
+      text: await result.textContent(),
+    };
+  };
+  let index = indexes[indexes.length - 1];
+  let outcome = await verifyRow(index);
+  if (outcome.state === 'pending') {
+    const covered = indexes.filter((i) => i < outcome.size);
+    if (covered.length === 0) {
+      const reason = `my activity: no event of the customer is in the latest checkpoint (${outcome.size} entries) yet; verification skipped`;
+      console.log(`    note: ${reason}`);
+      return reason;
+    }
+    index = covered[covered.length - 1];
+    outcome = await verifyRow(index);
+  }
+  assert(outcome.state === 'verified', `my activity, event #${index}: ${outcome.text}`);
+  assert(
+    outcome.text.includes('Checkpoint signature verified (ML-DSA-65 + Ed25519, key '),
+    `my activity, checkpoint signature: ${outcome.text}`,
+  );
+  await table.locator(`tr[data-index="${index}"]`).scrollIntoViewIfNeeded();
+  return `own event #${index} verified against a signed checkpoint of ${outcome.size} entries`;
+}
+
 /** The scenario; `open(name)` gives a watched page in a new browser context. */
 export async function bankScenario({ base, open, shots, clerkCode, managerCode }) {
   const run = Date.now().toString(36);
@@ -261,6 +323,8 @@ export async function bankScenario({ base, open, shots, clerkCode, managerCode }
   await page.goto(`${base}/transfers`, { waitUntil: 'domcontentloaded' });
   await page.getByTestId('transfers').waitFor();
   await shot(page, shots, 'customer-transfers');
+  const activityNote = await verifyOwnActivity(page, base);
+  await shot(page, shots, 'customer-activity');
 
   await mp.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reports' }).click();
   await mp.getByTestId('volume-chart').locator('.recharts-surface').first().waitFor();
@@ -301,7 +365,7 @@ export async function bankScenario({ base, open, shots, clerkCode, managerCode }
     }
   }
   assert(checked > 30, `too few requests recorded (${checked})`);
-  return `${customer.requests.length + clerk.requests.length + manager.requests.length} requests checked for private keys`;
+  return `${customer.requests.length + clerk.requests.length + manager.requests.length} requests checked for private keys; ${activityNote}`;
 }
 
 export {

@@ -111,7 +111,10 @@ export async function staffScenario({ base, open, shots, adminCode }) {
   await up.getByTestId('alerts-chart').locator('.recharts-surface').first().waitFor();
   await shot(up, shots, 'auditor-alerts');
   await alert.getByRole('button', { name: 'Acknowledge' }).click();
-  await up.getByLabel('Show').selectOption('all');
+  const ackForm = alert.getByRole('form', { name: `Acknowledge alert ${alertId}` });
+  await ackForm.getByLabel('Note (optional)').fill('Seen in the e2e run');
+  await ackForm.getByRole('button', { name: 'Acknowledge' }).click();
+  await up.getByLabel('Status', { exact: true }).selectOption('all');
   await events.locator(`tr[data-id="${alertId}"][data-status="acknowledged"]`).waitFor();
 
   // The live stream authenticates with the session cookie (EventSource cannot send headers).

@@ -3,6 +3,7 @@ import './styles/global.css';
 import './styles/auth.css';
 import './styles/ledger.css';
 import './styles/staff.css';
+import './styles/security.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';

@@ -16,6 +16,9 @@ import { CashDeskPage } from './pages/clerk/CashDeskPage';
 import { CustomersPage } from './pages/clerk/CustomersPage';
 import { OnboardingPage } from './pages/clerk/OnboardingPage';
 import { AccountDetailPage, AccountsPage } from './pages/customer/AccountsPage';
+import { ActivityPage } from './pages/customer/ActivityPage';
+import { DevicesPage } from './pages/customer/DevicesPage';
+import { SessionsPage } from './pages/customer/SessionsPage';
 import { NewTransferPage, TransferDetailPage, TransfersPage } from './pages/customer/TransfersPage';
 import { LandingPage } from './pages/LandingPage';
 import { ApprovalDetailPage, ApprovalsPage } from './pages/manager/ApprovalsPage';
@@ -29,6 +32,9 @@ import { StatusPage } from './pages/status/StatusPage';
 const PAGES: Readonly<Record<string, ReactNode>> = {
   '/accounts': <AccountsPage />,
   '/transfers': <TransfersPage />,
+  '/devices': <DevicesPage />,
+  '/sessions': <SessionsPage />,
+  '/activity': <ActivityPage />,
   '/clerk/onboarding': <OnboardingPage />,
   '/clerk/customers': <CustomersPage />,
   '/clerk/cash-desk': <CashDeskPage />,

@@ -39,7 +39,7 @@ export interface CheckpointInfo {
   note: string;
 }
 
-const decodeCheckpoint: Decoder<CheckpointInfo> = (json) => {
+export const decodeCheckpoint: Decoder<CheckpointInfo> = (json) => {
   const o = obj(json, 'checkpoint');
   return { size: num(o, 'size'), time: str(o, 'time'), note: str(o, 'note') };
 };
@@ -59,7 +59,7 @@ export interface AuditEntry {
   leaf: string;
 }
 
-const decodeEntry: Decoder<AuditEntry> = (json) => {
+export const decodeEntry: Decoder<AuditEntry> = (json) => {
   const o = obj(json, 'entry');
   return { index: num(o, 'index'), leaf_hash: str(o, 'leaf_hash'), leaf: str(o, 'leaf') };
 };
@@ -85,6 +85,16 @@ export interface InclusionProof {
   hashes: string[];
 }
 
+export const decodeInclusion: Decoder<InclusionProof> = (json) => {
+  const o = obj(json, 'proof');
+  return {
+    index: num(o, 'index'),
+    tree_size: num(o, 'tree_size'),
+    leaf_hash: str(o, 'leaf_hash'),
+    hashes: decode.stringArray(o, 'hashes'),
+  };
+};
+
 export function inclusionProof(
   index: number,
   treeSize: number,
@@ -92,12 +102,30 @@ export function inclusionProof(
 ): Promise<InclusionProof> {
   return apiGet(
     `/api/v1/audit/proof/inclusion?index=${String(index)}&tree_size=${String(treeSize)}`,
+    decodeInclusion,
+    opts(signal),
+  );
+}
+
+/** An RFC 9162 consistency proof between two tree sizes. */
+export interface ConsistencyProof {
+  first: number;
+  second: number;
+  hashes: string[];
+}
+
+export function consistencyProof(
+  first: number,
+  second: number,
+  signal?: AbortSignal,
+): Promise<ConsistencyProof> {
+  return apiGet(
+    `/api/v1/audit/proof/consistency?first=${String(first)}&second=${String(second)}`,
     (json) => {
       const o = obj(json, 'proof');
       return {
-        index: num(o, 'index'),
-        tree_size: num(o, 'tree_size'),
-        leaf_hash: str(o, 'leaf_hash'),
+        first: num(o, 'first'),
+        second: num(o, 'second'),
         hashes: decode.stringArray(o, 'hashes'),
       };
     },
@@ -120,6 +148,27 @@ export interface SecurityEvent {
   details: string;
   /** `open`, `acknowledged` or `resolved`. */
   status: string;
+  /** Audit log indexes the alert rests on (`[]` when the server sends none). */
+  evidence: number[];
+  /** Who acknowledged or resolved it last. */
+  status_by: string | null;
+  /** Why. */
+  status_note: string | null;
+  /** When. */
+  status_time: string | null;
+}
+
+/** The evidence list, tolerating servers that do not send it yet (missing or null: none). */
+function evidenceOf(o: Json): number[] {
+  const v = o.evidence;
+  if (v === null || v === undefined) return [];
+  if (
+    !Array.isArray(v) ||
+    !v.every((i) => typeof i === 'number' && Number.isInteger(i) && i >= 0)
+  ) {
+    throw new TypeError('evidence is not a list of audit indexes');
+  }
+  return v as number[];
 }
 
 const decodeSecurityEvent: Decoder<SecurityEvent> = (json) => {
@@ -133,6 +182,10 @@ const decodeSecurityEvent: Decoder<SecurityEvent> = (json) => {
     client_addr: optStr(o, 'client_addr'),
     details: str(o, 'details'),
     status: str(o, 'status'),
+    evidence: evidenceOf(o),
+    status_by: optStr(o, 'status_by'),
+    status_note: optStr(o, 'status_note'),
+    status_time: optStr(o, 'status_time'),
   };
 };
 
@@ -149,11 +202,24 @@ export function securityEvents(
   );
 }
 
+/** Longest status note the server accepts. */
+export const STATUS_NOTE_MAX = 500;
+
+/**
+ * Acknowledges or resolves an alert. The note is required to resolve (the server refuses
+ * without one) and optional to acknowledge; an empty note is left out.
+ */
 export function setSecurityEventStatus(
   id: number,
   status: 'acknowledged' | 'resolved',
+  note = '',
 ): Promise<null> {
-  return apiPost(`/api/v1/security/events/${String(id)}/status`, { status }, none);
+  const trimmed = note.trim();
+  return apiPost(
+    `/api/v1/security/events/${String(id)}/status`,
+    trimmed ? { status, note: trimmed } : { status },
+    none,
+  );
 }
 
 // ---------- users ----------
@@ -334,4 +400,46 @@ export function putLedgerSettings(settings: {
     },
     { method: 'PUT', body: settings },
   );
+}
+
+// ---------- monitoring settings ----------
+
+/** The monitoring rules' thresholds (`/api/v1/settings/monitoring`). */
+export interface MonitoringSettings {
+  failed_logins_per_address: number;
+  failed_login_window_seconds: number;
+  velocity_max_count: number;
+  velocity_window_seconds: number;
+  /** Per currency, decimal strings like the ledger thresholds. */
+  velocity_max_amount: MoneyValue[];
+  unusual_amount_factor: number;
+  unusual_min_history: number;
+}
+
+export const MONITORING_SETTINGS_KEY = ['settings', 'monitoring'] as const;
+
+const decodeMonitoring: Decoder<MonitoringSettings> = (json) => {
+  const o = obj(json, 'monitoring settings');
+  const amounts = o.velocity_max_amount;
+  if (!Array.isArray(amounts)) throw new TypeError('velocity_max_amount is not a list');
+  return {
+    failed_logins_per_address: num(o, 'failed_logins_per_address'),
+    failed_login_window_seconds: num(o, 'failed_login_window_seconds'),
+    velocity_max_count: num(o, 'velocity_max_count'),
+    velocity_window_seconds: num(o, 'velocity_window_seconds'),
+    velocity_max_amount: amounts.map(decodeMoney),
+    unusual_amount_factor: num(o, 'unusual_amount_factor'),
+    unusual_min_history: num(o, 'unusual_min_history'),
+  };
+};
+
+export function monitoringSettings(signal?: AbortSignal): Promise<MonitoringSettings> {
+  return apiGet('/api/v1/settings/monitoring', decodeMonitoring, opts(signal));
+}
+
+export function putMonitoringSettings(settings: MonitoringSettings): Promise<MonitoringSettings> {
+  return apiRequest('/api/v1/settings/monitoring', decodeMonitoring, {
+    method: 'PUT',
+    body: settings,
+  });
 }

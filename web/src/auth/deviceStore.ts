@@ -195,6 +195,23 @@ export class DeviceStore {
     }
   }
 
+  /**
+   * Updates the enrollment facts of the device of `username` (after its certificate was
+   * renewed with the same key); the sealed key is untouched. `update` returns `null` to leave
+   * the record as it is. Whether the record changed.
+   */
+  async updateEnrollment(
+    username: string,
+    update: (enrollment: Enrollment) => Enrollment | null,
+  ): Promise<boolean> {
+    const record = await this.#store.get(deviceKey(username));
+    if (!isDeviceRecord(record) || record.username !== username) return false;
+    const enrollment = update(record.enrollment);
+    if (!enrollment) return false;
+    await this.#store.put(deviceKey(username), { ...record, enrollment });
+    return true;
+  }
+
   /** Public facts about every stored device. */
   async list(): Promise<DeviceSummary[]> {
     const out: DeviceSummary[] = [];

@@ -35,6 +35,7 @@ describe('Sidebar', () => {
       'Transfers',
       'Devices & certificates',
       'Sessions',
+      'My activity',
     ]);
     expect(within(nav).queryByText('Cash desk')).toBeNull();
   });

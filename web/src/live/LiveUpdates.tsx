@@ -1,13 +1,19 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { BellRing } from 'lucide-react';
+import { BellRing, ShieldAlert } from 'lucide-react';
 import { useEffect, useState } from 'react';
+import { Link } from 'react-router';
 import { useSession } from '../session/session';
 import { startLiveUpdates, toastText, type LiveState } from './liveEvents';
 
 interface Toast {
   id: number;
   text: string;
+  notice: boolean;
 }
+
+/** How long a toast stays; security notices longer, they matter more. */
+const TOAST_MS = 6000;
+const NOTICE_MS = 15_000;
 
 /**
  * While someone is signed in: the live update stream, toasts for its events and a badge with
@@ -19,6 +25,7 @@ export function LiveUpdates() {
   const [state, setState] = useState<LiveState>('off');
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [alerts, setAlerts] = useState(0);
+  const [notices, setNotices] = useState(0);
   const signedIn = session !== null;
 
   useEffect(() => {
@@ -30,12 +37,17 @@ export function LiveUpdates() {
       onState: setState,
       onEvent: (event) => {
         if (event.kind === 'alert') setAlerts((n) => n + 1);
+        const notice = event.kind === 'security_notice';
+        if (notice) setNotices((n) => n + 1);
         const id = ++next;
-        setToasts((list) => [...list.slice(-3), { id, text: toastText(event) }]);
-        const t = setTimeout(() => {
-          timers.delete(t);
-          setToasts((list) => list.filter((x) => x.id !== id));
-        }, 6000);
+        setToasts((list) => [...list.slice(-3), { id, text: toastText(event), notice }]);
+        const t = setTimeout(
+          () => {
+            timers.delete(t);
+            setToasts((list) => list.filter((x) => x.id !== id));
+          },
+          notice ? NOTICE_MS : TOAST_MS,
+        );
         timers.add(t);
       },
     });
@@ -65,9 +77,27 @@ export function LiveUpdates() {
             <span className="live-badge">{alerts}</span>
           </button>
         )}
+        {notices > 0 && (
+          <Link
+            to="/devices"
+            className="toast live-alerts security-notice"
+            data-testid="live-notices"
+            onClick={() => {
+              setNotices(0);
+            }}
+          >
+            <ShieldAlert aria-hidden="true" className="inline-icon" /> Security notices — review
+            your devices
+            <span className="live-badge">{notices}</span>
+          </Link>
+        )}
         <div role="status" aria-live="polite" className="toast-list">
           {toasts.map((t) => (
-            <div key={t.id} className="toast">
+            <div
+              key={t.id}
+              className={t.notice ? 'toast security-notice' : 'toast'}
+              data-testid={t.notice ? 'security-notice' : undefined}
+            >
               {t.text}
             </div>
           ))}

@@ -4,10 +4,16 @@
  * failures to connect it falls back to polling (refetching the live queries periodically).
  */
 import type { QueryClient } from '@tanstack/react-query';
+import { SECURITY_KEYS } from '../api/security';
 import { SECURITY_EVENTS_KEY } from '../api/staff';
+import { ruleLabel } from '../audit/rules';
 
 export const STREAM_PATH = '/api/v1/events/stream';
-export const LIVE_KINDS = ['alert', 'approval_queue', 'transfer'] as const;
+/**
+ * `alert`: a security alert (auditors, admins); `security_notice`: an alert about the signed-in
+ * customer themself; the others: ledger changes.
+ */
+export const LIVE_KINDS = ['alert', 'security_notice', 'approval_queue', 'transfer'] as const;
 export type LiveKind = (typeof LIVE_KINDS)[number];
 
 /** One update (the SSE `data`). */
@@ -46,6 +52,9 @@ export function staleKeys(event: LiveEvent): (readonly unknown[])[] {
   switch (event.kind) {
     case 'alert':
       return [SECURITY_EVENTS_KEY];
+    case 'security_notice':
+      // A revoked device or an ended session shows on the customer's security pages.
+      return [SECURITY_KEYS.devices, SECURITY_KEYS.sessions];
     case 'approval_queue':
       return [['approvals'], ['transfer', event.resource_id], ['report']];
     case 'transfer':
@@ -53,11 +62,18 @@ export function staleKeys(event: LiveEvent): (readonly unknown[])[] {
   }
 }
 
+/** The rule of an alert (its `resource_id` names it), or its action for older servers. */
+function alertSubject(event: LiveEvent): string {
+  return /^[a-z]+\.[a-z_.]+$/.test(event.resource_id) ? ruleLabel(event.resource_id) : event.action;
+}
+
 /** A short text for a toast. */
 export function toastText(event: LiveEvent): string {
   switch (event.kind) {
     case 'alert':
-      return `Security alert: ${event.action}${event.status ? ` (${event.status})` : ''}`;
+      return `Security alert: ${alertSubject(event)}${event.status ? ` (${event.status})` : ''}`;
+    case 'security_notice':
+      return `Security notice: ${ruleLabel(event.resource_id)}`;
     case 'approval_queue':
       return `Approval queue: ${event.action}`;
     case 'transfer':

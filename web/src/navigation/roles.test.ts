@@ -13,6 +13,7 @@ describe('navigation per role', () => {
       'Transfers',
       'Devices & certificates',
       'Sessions',
+      'My activity',
     ]);
     expect(labels(['clerk'])).toEqual(['Onboarding', 'Customers', 'Cash desk']);
     expect(labels(['manager'])).toEqual(['Approvals', 'Accounts', 'Reports']);

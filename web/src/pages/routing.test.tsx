@@ -1,6 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
+import { fakeApi } from '../test/ledgerFixtures';
 import { renderApp } from '../test/render';
 
 describe('routing', () => {
@@ -26,8 +27,9 @@ describe('routing', () => {
   });
 
   it('opens areas of held roles and shows their navigation', () => {
+    fakeApi({});
     renderApp('/sessions', { username: 'carol', roles: ['customer'] });
-    expect(screen.getByRole('heading', { name: 'Coming soon' })).toBeInTheDocument();
+    expect(screen.getByRole('heading', { level: 1, name: 'Sessions' })).toBeInTheDocument();
     const nav = screen.getByRole('navigation', { name: 'Main' });
     expect(within(nav).getByRole('link', { name: 'Sessions' })).toHaveAttribute(
       'aria-current',

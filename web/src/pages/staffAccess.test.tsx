@@ -1,8 +1,8 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { toBase64 } from '../crypto/bytes';
 import { fromHex } from '../crypto/bytes';
+import { testAuditKey } from '../test/auditKey';
 import vectors from '../test/fixtures/merkle-inclusion.json';
 import { jsonResponse } from '../test/http';
 import { fakeApi } from '../test/ledgerFixtures';
@@ -52,12 +52,18 @@ describe('auditor and admin navigation', () => {
 // A tree of 5 entries from the independent vectors.
 const tree = vectors.cases.filter((c) => c.tree_size === 5);
 const root = fromHex(tree[0]?.root ?? '');
-const note = `pqbank.test/audit\n5\n${toBase64(root)}\n\n\u2014 pqbank.test/audit ${toBase64(new Uint8Array(40))}\n`;
+const auditKey = testAuditKey();
+const note = auditKey.note(5, root);
 
-function auditApi(tamper: boolean) {
+function auditApi(tamper: boolean, signer = auditKey) {
   return fakeApi({
+    'GET /api/v1/audit/key': () => jsonResponse(auditKey.json),
     'GET /api/v1/audit/checkpoint': () =>
-      jsonResponse({ size: 5, time: '2026-11-29T10:00:00Z', note }),
+      jsonResponse({
+        size: 5,
+        time: '2026-11-29T10:00:00Z',
+        note: signer === auditKey ? note : signer.note(5, root),
+      }),
     'GET /api/v1/audit/entries?start=0&end=5': () =>
       jsonResponse(tree.map((c) => ({ index: c.index, leaf_hash: c.leaf_hash, leaf: c.leaf }))),
     'GET /api/v1/audit/proof/inclusion?index=3&tree_size=5': () => {
@@ -77,6 +83,26 @@ describe('audit log', () => {
     const result = await screen.findByTestId('proof-result');
     expect(result).toHaveAttribute('data-ok', 'true');
     expect(result).toHaveTextContent('Verified: entry #3 is in the log of 5 entries.');
+    expect(result).toHaveTextContent(
+      `Checkpoint signature verified (ML-DSA-65 + Ed25519, key ${auditKey.json.key_id})`,
+    );
+    expect(screen.getByTestId('signature-result')).toHaveAttribute('data-ok', 'true');
+    expect(
+      screen.getByRole('button', { name: 'Download the audit key certificate' }),
+    ).toBeInTheDocument();
+  });
+
+  it('does not trust a checkpoint signed by another key', async () => {
+    const sent = auditApi(false, testAuditKey(undefined, 9));
+    renderApp('/audit/log', { username: 'a', roles: ['auditor'] });
+    const status = await screen.findByTestId('signature-result');
+    expect(status).toHaveAttribute('data-ok', 'false');
+    expect(status).toHaveTextContent('Checkpoint signature NOT verified');
+    await userEvent.click(await screen.findByRole('button', { name: 'Verify #3' }));
+    const result = await screen.findByTestId('proof-result');
+    expect(result).toHaveAttribute('data-ok', 'false');
+    expect(result).toHaveTextContent('signature does not verify');
+    expect(sent.some((r) => r.url.includes('/proof/inclusion'))).toBe(false);
   });
 
   it('reports a proof that does not lead to the checkpoint root', async () => {
@@ -109,6 +135,7 @@ describe('security alerts', () => {
     });
     renderApp('/audit/alerts', { username: 'a', roles: ['auditor'] });
     const table = await screen.findByTestId('security-events');
+    await userEvent.click(within(table).getByRole('button', { name: 'Acknowledge' }));
     await userEvent.click(within(table).getByRole('button', { name: 'Acknowledge' }));
     expect(sent.find((r) => r.method === 'POST')?.body).toEqual({ status: 'acknowledged' });
   });

@@ -2,10 +2,32 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type SubmitEvent } from 'react';
 import { ProblemAlert } from '../../api/ProblemAlert';
 import { ledgerSettings, type LedgerSettings } from '../../api/ledger';
-import { putLedgerSettings } from '../../api/staff';
+import {
+  MONITORING_SETTINGS_KEY,
+  monitoringSettings,
+  putLedgerSettings,
+  putMonitoringSettings,
+  type MonitoringSettings,
+} from '../../api/staff';
 import { PageHeader } from '../../components/PageHeader';
 import { QueryView, RoleGate } from '../../ledger/ui';
-import { minorToDecimalString, parseAmountInput, formatMoneyValue } from '../../money';
+import {
+  CURRENCY_EXPONENTS,
+  minorToDecimalString,
+  parseAmountInput,
+  formatMoneyValue,
+} from '../../money';
+import {
+  durationText,
+  FAILED_LOGIN_FIELDS,
+  UNUSUAL_FIELDS,
+  VELOCITY_FIELDS,
+  draftOf,
+  validateDraft,
+  type CountField,
+  type CountKey,
+  type MonitoringDraft,
+} from './monitoringRules';
 
 const SETTINGS_KEY = ['settings', 'ledger'] as const;
 
@@ -16,10 +38,11 @@ export function SecuritySettingsPage() {
       <PageHeader
         eyebrow="Administration"
         title="Security settings"
-        description="Transfers at or above a currency's threshold need a manager's signed approval; pending ones expire after the waiting time. Changes are audited."
+        description="Transfers at or above a currency's threshold need a manager's signed approval; pending ones expire after the waiting time. The monitoring rules decide when the bank raises security alerts. Changes are audited."
       />
       <RoleGate area="admin">
         <Settings />
+        <Monitoring />
       </RoleGate>
     </>
   );
@@ -116,6 +139,197 @@ function SettingsForm({ settings }: { settings: LedgerSettings }) {
         )}
       </form>
       {save.isError && <ProblemAlert error={save.error} context="Saving the settings" />}
+    </section>
+  );
+}
+
+function Monitoring() {
+  const settings = useQuery({
+    queryKey: MONITORING_SETTINGS_KEY,
+    queryFn: ({ signal }) => monitoringSettings(signal),
+  });
+  return (
+    <QueryView
+      query={settings}
+      loading="Loading the monitoring rules…"
+      context="Loading the monitoring rules"
+    >
+      {(s) => <MonitoringForm settings={s} />}
+    </QueryView>
+  );
+}
+
+function MonitoringForm({ settings }: { settings: MonitoringSettings }) {
+  const ids = useId();
+  const queryClient = useQueryClient();
+  const [draft, setDraft] = useState<MonitoringDraft>(() => draftOf(settings));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [adding, setAdding] = useState('');
+  const save = useMutation({
+    mutationFn: putMonitoringSettings,
+    onSuccess: (s) => {
+      queryClient.setQueryData(MONITORING_SETTINGS_KEY, s);
+      setDraft(draftOf(s));
+    },
+  });
+  const listed = new Set(draft.amounts.map((a) => a.currency));
+  const addable = Object.keys(CURRENCY_EXPONENTS).filter((c) => !listed.has(c));
+  const onSubmit = (e: SubmitEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const result = validateDraft(draft);
+    if (!result.ok) {
+      setErrors(result.errors);
+      save.reset();
+      return;
+    }
+    setErrors({});
+    save.mutate(result.settings);
+  };
+  const setCount = (key: CountKey, text: string) => {
+    setDraft({ ...draft, counts: { ...draft.counts, [key]: text } });
+  };
+  const countField = (f: CountField) => {
+    const id = `${ids}-${f.key}`;
+    const error = errors[f.key];
+    const value = draft.counts[f.key];
+    const seconds = f.seconds && /^\d+$/.test(value.trim()) ? Number(value) : null;
+    return (
+      <div className="field" key={f.key}>
+        <label htmlFor={id}>{f.label}</label>
+        <input
+          id={id}
+          inputMode="numeric"
+          value={value}
+          aria-invalid={error !== undefined}
+          aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
+          onChange={(e) => {
+            setCount(f.key, e.target.value);
+          }}
+        />
+        <p id={`${id}-hint`} className="field-hint">
+          {f.hint} ({f.min.toLocaleString()}–{f.max.toLocaleString()}
+          {seconds !== null ? `; now ${durationText(seconds)}` : ''})
+        </p>
+        {error && (
+          <p id={`${id}-error`} className="field-error">
+            {error}
+          </p>
+        )}
+      </div>
+    );
+  };
+  const errorCount = Object.keys(errors).length;
+  return (
+    <section className="card" aria-labelledby={`${ids}-title`}>
+      <h2 id={`${ids}-title`} className="card-title">
+        Monitoring rules
+      </h2>
+      <form className="form" onSubmit={onSubmit} noValidate aria-labelledby={`${ids}-title`}>
+        <fieldset className="fieldset">
+          <legend>Failed sign-ins</legend>
+          {FAILED_LOGIN_FIELDS.map(countField)}
+        </fieldset>
+        <fieldset className="fieldset">
+          <legend>Transfer velocity</legend>
+          {VELOCITY_FIELDS.map(countField)}
+          {draft.amounts.length === 0 && (
+            <p className="muted">No amount limits: only the number of transfers is watched.</p>
+          )}
+          {draft.amounts.map((a, i) => {
+            const id = `${ids}-amount-${a.currency}`;
+            const error = errors[`amount-${a.currency}`];
+            return (
+              <div className="field" key={a.currency}>
+                <label htmlFor={id}>Most sent per window ({a.currency})</label>
+                <div className="form-inline">
+                  <input
+                    id={id}
+                    inputMode="decimal"
+                    value={a.text}
+                    aria-invalid={error !== undefined}
+                    aria-describedby={error ? `${id}-error` : undefined}
+                    onChange={(e) => {
+                      const amounts = draft.amounts.slice();
+                      amounts[i] = { currency: a.currency, text: e.target.value };
+                      setDraft({ ...draft, amounts });
+                    }}
+                  />
+                  <button
+                    type="button"
+                    className="button button-secondary button-small"
+                    aria-label={`Remove the ${a.currency} limit`}
+                    onClick={() => {
+                      setDraft({
+                        ...draft,
+                        amounts: draft.amounts.filter((x) => x.currency !== a.currency),
+                      });
+                    }}
+                  >
+                    Remove
+                  </button>
+                </div>
+                {error && (
+                  <p id={`${id}-error`} className="field-error">
+                    {error}
+                  </p>
+                )}
+              </div>
+            );
+          })}
+          <div className="field">
+            <label htmlFor={`${ids}-add`}>Add a limit for</label>
+            <div className="form-inline">
+              <select
+                id={`${ids}-add`}
+                value={adding}
+                onChange={(e) => {
+                  setAdding(e.target.value);
+                }}
+              >
+                <option value="">Choose a currency…</option>
+                {addable.map((c) => (
+                  <option key={c} value={c}>
+                    {c}
+                  </option>
+                ))}
+              </select>
+              <button
+                type="button"
+                className="button button-secondary button-small"
+                disabled={adding === ''}
+                onClick={() => {
+                  setDraft({
+                    ...draft,
+                    amounts: [...draft.amounts, { currency: adding, text: '' }],
+                  });
+                  setAdding('');
+                }}
+              >
+                Add currency
+              </button>
+            </div>
+          </div>
+        </fieldset>
+        <fieldset className="fieldset">
+          <legend>Unusual amounts</legend>
+          {UNUSUAL_FIELDS.map(countField)}
+        </fieldset>
+        {errorCount > 0 && (
+          <p className="field-error" role="alert">
+            Check the {errorCount === 1 ? 'field' : `${String(errorCount)} fields`} marked below
+            their input.
+          </p>
+        )}
+        <button type="submit" className="button button-primary" disabled={save.isPending}>
+          Save monitoring rules
+        </button>
+        {save.isSuccess && (
+          <p className="notice notice-info" role="status">
+            Monitoring rules saved.
+          </p>
+        )}
+      </form>
+      {save.isError && <ProblemAlert error={save.error} context="Saving the monitoring rules" />}
     </section>
   );
 }
