@@ -21,7 +21,7 @@ staff_code() {
 CLERK_CODE="$(staff_code clerk-e2e clerk 'Carla Clerk')"
 MANAGER_CODE="$(staff_code manager-e2e manager 'Manfred Manager')"
 [[ -n "$CLERK_CODE" && -n "$MANAGER_CODE" ]] || { echo "e2e: could not create staff users" >&2; exit 1; }
-"$BIN" serve --listen 127.0.0.1:0 --data-dir "$DATA" --log-format json >"$DATA/server.log" 2>&1 &
+"$BIN" serve --listen 127.0.0.1:0 --data-dir "$DATA" --log-format json --checkpoint-seconds 2 >"$DATA/server.log" 2>&1 &
 PID=$!
 cleanup() {
   kill -TERM "$PID" 2>/dev/null || true

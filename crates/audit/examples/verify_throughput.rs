@@ -4,6 +4,7 @@
 //! every leaf, the tree and each checkpoint (signatures and consistency). Client signatures
 //! inside events are not part of this figure (see the crypto benches for one verification).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(clippy::print_stdout, clippy::cast_precision_loss)] // a measurement printed for people
 #![allow(clippy::disallowed_methods)] // wall-clock timing is the point
 
 use std::time::Instant;

@@ -75,6 +75,13 @@ pub struct ServeArgs {
     /// Login attempts per client address and minute (per instance). Default 30.
     #[arg(long, env = "PQBANK_LOGIN_RATE_PER_MINUTE")]
     pub login_rate_per_minute: Option<u32>,
+    /// Sign an audit checkpoint once this many events are not yet covered by one. Default 1000.
+    #[arg(long, env = "PQBANK_CHECKPOINT_EVERY")]
+    pub checkpoint_every: Option<u64>,
+    /// Sign an audit checkpoint at least this often (seconds) while new events arrive.
+    /// Default 60.
+    #[arg(long, env = "PQBANK_CHECKPOINT_SECONDS")]
+    pub checkpoint_seconds: Option<u64>,
 }
 
 /// The TOML file: the same keys as the flags (snake_case), all optional.
@@ -97,6 +104,8 @@ struct FileConfig {
     shutdown_grace_secs: Option<u64>,
     ca_algorithm: Option<String>,
     login_rate_per_minute: Option<u32>,
+    checkpoint_every: Option<u64>,
+    checkpoint_seconds: Option<u64>,
 }
 
 /// HTTP limits.
@@ -164,6 +173,10 @@ pub struct Config {
     pub ca_algorithm: pqbank_crypto::SignatureAlgorithm,
     /// Login attempts per client address and minute.
     pub login_rate_per_minute: u32,
+    /// Audit checkpoint after this many uncovered events.
+    pub checkpoint_every: u64,
+    /// Audit checkpoint at least this often (seconds).
+    pub checkpoint_seconds: u64,
 }
 
 impl fmt::Debug for Config {
@@ -346,9 +359,27 @@ impl Config {
             1,
             1_000_000,
         )?;
+        let checkpoint_every = in_range(
+            "checkpoint_every",
+            args.checkpoint_every
+                .or(file.checkpoint_every)
+                .unwrap_or(1000),
+            1,
+            1_000_000,
+        )?;
+        let checkpoint_seconds = in_range(
+            "checkpoint_seconds",
+            args.checkpoint_seconds
+                .or(file.checkpoint_seconds)
+                .unwrap_or(60),
+            1,
+            86_400,
+        )?;
         Ok(Self {
             ca_algorithm,
             login_rate_per_minute,
+            checkpoint_every,
+            checkpoint_seconds,
             data_dir,
             listen,
             database_url,
@@ -391,10 +422,14 @@ impl Config {
             shutdown_grace_secs: u64,
             ca_algorithm: &'static str,
             login_rate_per_minute: u32,
+            checkpoint_every: u64,
+            checkpoint_seconds: u64,
         }
         let shown = Shown {
             ca_algorithm: self.ca_algorithm.id(),
             login_rate_per_minute: self.login_rate_per_minute,
+            checkpoint_every: self.checkpoint_every,
+            checkpoint_seconds: self.checkpoint_seconds,
             data_dir: self.data_dir.display().to_string(),
             listen: self.listen.to_string(),
             database_url: self.database_url.redacted(),

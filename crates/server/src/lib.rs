@@ -231,10 +231,13 @@ pub async fn open_bank(
         &format!("https://{}/pki/crl.der", config.listen),
     )
     .map_err(StartError::Ca)?;
-    let audit_config = pqbank_service::audit::AuditConfig::new(
+    let mut audit_config = pqbank_service::audit::AuditConfig::new(
         &pqbank_service::audit::AuditConfig::origin_for(&config.bank_name),
     )
     .unwrap_or_default();
+    audit_config.checkpoint_every = config.checkpoint_every;
+    audit_config.checkpoint_interval =
+        time::Duration::seconds(i64::try_from(config.checkpoint_seconds).unwrap_or(60));
     let identity = pqbank_service::identity::IdentityConfig {
         login_rate_per_minute: config.login_rate_per_minute,
         ..pqbank_service::identity::IdentityConfig::default()
