@@ -16,7 +16,7 @@ use pqbank_domain::payload::{TRANSFER_SIGNATURE_CONTEXT, TransferReference};
 use pqbank_domain::{
     AccountId, CertificateSerial, Currency, Timestamp, TransferAmount, TransferId, TransferPayload,
 };
-use pqbank_server::testkit::{TEST_PASSWORD, TestApp, spawn_app};
+use pqbank_server::testkit::{TEST_PASSWORD, TestApp, TestOptions, spawn_app, spawn_app_with};
 use pqbank_store::testing::postgres_requested;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -879,5 +879,46 @@ async fn audit_self_check_failure_alerts() {
         .filter(|e| e["kind"] == "audit.self_check_failed")
         .count();
     assert_eq!(count, 1);
+    bank.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_raised_on_one_instance_reach_auditors_on_another() {
+    let bank = Bank::start().await;
+    // A second instance on the same database and key ring.
+    let other = spawn_app_with(TestOptions {
+        database_url: Some(bank.app.db.url_string.clone()),
+        data_dir: Some(bank.app.data_dir.path().to_owned()),
+        ..TestOptions::default()
+    })
+    .await;
+    let other_api = other.api();
+    let auditor = other_api
+        .login(&bank.auditor.keys, "auditor1", TEST_PASSWORD)
+        .await
+        .unwrap();
+    let resp = other_api
+        .send(&auditor, Method::GET, "/api/v1/events/stream", None)
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let mut watch = Watch {
+        resp,
+        buf: String::new(),
+    };
+    // A nonce replay on the first instance.
+    let frank = bank.customer("frank").await;
+    let serial = frank.keys.cert_serial.clone().unwrap();
+    let nonce = bank.api.challenge("frank", &serial).await.unwrap();
+    let (body, eph, t) = bank
+        .api
+        .login_body(&frank.keys, "frank", TEST_PASSWORD, &nonce)
+        .unwrap();
+    bank.api.finish_login(&body, &eph, &t).await.unwrap();
+    let (s, _) = code(bank.api.finish_login(&body, &eph, &t).await.unwrap_err());
+    assert_eq!(s, 401);
+    let live = watch.expect("alert", "auth.challenge_reused").await;
+    assert_eq!(live["status"], "critical");
+    other.stop().await;
     bank.app.stop().await;
 }
