@@ -114,6 +114,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(ledger::report_approvals))
         .routes(routes!(ledger::get_settings, ledger::put_settings))
         .routes(routes!(ledger::get_monitoring, ledger::put_monitoring))
+        .routes(routes!(ledger::get_identity_settings))
         .routes(routes!(ledger::ledger_check))
         .routes(routes!(events::stream))
 }

@@ -274,6 +274,11 @@ pub const ROUTE_ACCESS: &[(&str, &str, Access)] = &[
         Access::Action("security_event.list"),
     ),
     (
+        "GET",
+        "/api/v1/settings/identity",
+        Access::Action("settings.write"),
+    ),
+    (
         "PUT",
         "/api/v1/settings/monitoring",
         Access::Action("settings.write"),

@@ -817,6 +817,27 @@ async fn setting_changes_alert_and_are_audited_with_the_change() {
         )
         .await;
     assert_eq!(m["failed_logins_per_address"], 10);
+    // The identity settings in force are shown to admins (read-only: server configuration).
+    let (s, idc) = bank
+        .call(&bank.admin, Method::GET, "/api/v1/settings/identity", None)
+        .await;
+    assert_eq!(s, 200, "{idc}");
+    assert_eq!(
+        (
+            idc["lockout_threshold"].as_i64(),
+            idc["session_idle_seconds"].as_i64()
+        ),
+        (Some(5), Some(900))
+    );
+    let (s, _) = bank
+        .call(
+            &bank.auditor.session,
+            Method::GET,
+            "/api/v1/settings/identity",
+            None,
+        )
+        .await;
+    assert_eq!(s, 403);
     // Customers cannot read them.
     let eve = bank.customer("eve").await;
     let (s, _) = bank

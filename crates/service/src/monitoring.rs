@@ -221,6 +221,19 @@ impl Bank {
         Ok(s)
     }
 
+    /// The identity security settings in force (admins): lockout, session timeouts, login rate.
+    /// They come from the server's configuration (flags, environment, file).
+    ///
+    /// # Errors
+    /// [`ServiceError::Forbidden`].
+    pub fn identity_settings(
+        &self,
+        principal: &Principal,
+    ) -> Result<crate::identity::IdentityConfig, ServiceError> {
+        authz()?.require(principal, "settings.write", &ObjectRef::route(principal))?;
+        Ok(self.identity.config.clone())
+    }
+
     /// Sets the monitoring thresholds (admins). The change and its audit event commit together;
     /// it takes effect at once here and within the maintenance period on other instances.
     ///

@@ -1058,6 +1058,50 @@ pub async fn put_monitoring(
     Ok(Json(monitoring_dto(s)))
 }
 
+/// Identity security settings in force (from the server's configuration; read-only here).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdentitySettingsDto {
+    /// Failed logins before an account locks.
+    pub lockout_threshold: i64,
+    /// First lock (seconds); doubles with every further failure.
+    pub lockout_base_seconds: i64,
+    /// Longest lock (seconds).
+    pub lockout_max_seconds: i64,
+    /// Idle timeout of sessions (seconds).
+    pub session_idle_seconds: i64,
+    /// Absolute lifetime of sessions (seconds).
+    pub session_absolute_seconds: i64,
+    /// Lifetime of a login challenge (seconds).
+    pub challenge_ttl_seconds: i64,
+    /// Lifetime of activation codes (seconds).
+    pub activation_ttl_seconds: i64,
+    /// Accepted clock difference of request MACs (seconds).
+    pub mac_skew_seconds: i64,
+    /// Login attempts per client address and minute (per instance).
+    pub login_rate_per_minute: u32,
+}
+
+/// Reads the identity security settings (admins).
+#[utoipa::path(get, path = "/api/v1/settings/identity", tag = "identity",
+    responses((status = 200, body = IdentitySettingsDto), (status = 403, body = Problem)))]
+pub async fn get_identity_settings(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> Result<Json<IdentitySettingsDto>, ApiError> {
+    let c = state.bank.identity_settings(&p)?;
+    Ok(Json(IdentitySettingsDto {
+        lockout_threshold: c.lockout_threshold,
+        lockout_base_seconds: c.lockout_base.whole_seconds(),
+        lockout_max_seconds: c.lockout_max.whole_seconds(),
+        session_idle_seconds: c.session_idle.whole_seconds(),
+        session_absolute_seconds: c.session_absolute.whole_seconds(),
+        challenge_ttl_seconds: c.challenge_ttl.whole_seconds(),
+        activation_ttl_seconds: c.activation_ttl.whole_seconds(),
+        mac_skew_seconds: c.mac_skew.whole_seconds(),
+        login_rate_per_minute: c.login_rate_per_minute,
+    }))
+}
+
 /// The result of the ledger invariant check.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LedgerCheckDto {
