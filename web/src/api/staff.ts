@@ -443,3 +443,47 @@ export function putMonitoringSettings(settings: MonitoringSettings): Promise<Mon
     body: settings,
   });
 }
+
+// ---------- identity settings (read-only; set by the server's configuration) ----------
+
+/** Sign-in and session limits in force (`IdentitySettingsDto`, `routes/ledger.rs`). */
+export interface IdentitySettings {
+  /** Failed logins before an account locks. */
+  lockout_threshold: number;
+  /** First lock; doubles with every further failure. */
+  lockout_base_seconds: number;
+  /** Longest lock. */
+  lockout_max_seconds: number;
+  session_idle_seconds: number;
+  session_absolute_seconds: number;
+  /** Lifetime of a login challenge. */
+  challenge_ttl_seconds: number;
+  /** Lifetime of activation and reset codes. */
+  activation_ttl_seconds: number;
+  /** Accepted clock difference of request MACs. */
+  mac_skew_seconds: number;
+  /** Login attempts per client address and minute (per instance). */
+  login_rate_per_minute: number;
+}
+
+export const IDENTITY_SETTINGS_KEY = ['settings', 'identity'] as const;
+
+const decodeIdentitySettings: Decoder<IdentitySettings> = (json) => {
+  const o = obj(json, 'identity settings');
+  return {
+    lockout_threshold: num(o, 'lockout_threshold'),
+    lockout_base_seconds: num(o, 'lockout_base_seconds'),
+    lockout_max_seconds: num(o, 'lockout_max_seconds'),
+    session_idle_seconds: num(o, 'session_idle_seconds'),
+    session_absolute_seconds: num(o, 'session_absolute_seconds'),
+    challenge_ttl_seconds: num(o, 'challenge_ttl_seconds'),
+    activation_ttl_seconds: num(o, 'activation_ttl_seconds'),
+    mac_skew_seconds: num(o, 'mac_skew_seconds'),
+    login_rate_per_minute: num(o, 'login_rate_per_minute'),
+  };
+};
+
+/** The identity security settings in force (admins). */
+export function identitySettings(signal?: AbortSignal): Promise<IdentitySettings> {
+  return apiGet('/api/v1/settings/identity', decodeIdentitySettings, opts(signal));
+}

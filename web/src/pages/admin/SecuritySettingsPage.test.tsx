@@ -17,7 +17,22 @@ const MONITORING = {
   unusual_min_history: 5,
 };
 
-function api(put: (body: unknown) => Response) {
+const IDENTITY = {
+  lockout_threshold: 5,
+  lockout_base_seconds: 30,
+  lockout_max_seconds: 3600,
+  session_idle_seconds: 900,
+  session_absolute_seconds: 43200,
+  challenge_ttl_seconds: 120,
+  activation_ttl_seconds: 259200,
+  mac_skew_seconds: 120,
+  login_rate_per_minute: 30,
+};
+
+function api(
+  put: (body: unknown) => Response,
+  identity: () => Response = () => jsonResponse(IDENTITY),
+) {
   return fakeApi({
     'GET /api/v1/settings/ledger': () =>
       jsonResponse({
@@ -26,6 +41,7 @@ function api(put: (body: unknown) => Response) {
       }),
     'GET /api/v1/settings/monitoring': () => jsonResponse(MONITORING),
     'PUT /api/v1/settings/monitoring': put,
+    'GET /api/v1/settings/identity': identity,
   });
 }
 
@@ -116,5 +132,57 @@ describe('monitoring rules', () => {
     await userEvent.click(within(form).getByRole('button', { name: 'Save monitoring rules' }));
     const alert = await screen.findByText('velocity_max_count: out of range');
     expect(alert.closest('[role="alert"]')).toHaveTextContent('Saving the monitoring rules');
+  });
+});
+
+describe('sign-in and sessions', () => {
+  async function panel() {
+    const title = await screen.findByRole('heading', { name: 'Sign-in and sessions' });
+    return title.closest('section')!;
+  }
+
+  it('shows the limits in force in words, read-only', async () => {
+    const sent = api((body) => jsonResponse(body));
+    renderApp('/admin/security', ADMIN);
+    const section = await panel();
+    const terms = within(section)
+      .getAllByRole('term')
+      .map((t) => [t.textContent, t.nextElementSibling?.textContent]);
+    expect(Object.fromEntries(terms)).toEqual({
+      'Account lock': 'after 5 failed sign-ins',
+      'Lock duration': '30 seconds at first, doubling with each further failure, up to 1 hour',
+      'Session timeout': '15 minutes idle',
+      'Session lifetime': '12 hours at most',
+      'Sign-in challenge': 'valid for 2 minutes',
+      'Activation and reset codes': 'valid for 3 days',
+      'Request clock tolerance': '2 minutes either way',
+      'Sign-in rate': '30 attempts per minute per client address (per server instance)',
+    });
+    expect(section).toHaveTextContent(/PQBANK_\* environment variables/);
+    expect(within(section).queryByRole('textbox')).toBeNull();
+    expect(within(section).queryByRole('button')).toBeNull();
+    expect(sent.filter((r) => r.url === '/api/v1/settings/identity')).toHaveLength(1);
+    expect(sent.some((r) => r.url === '/api/v1/settings/identity' && r.method !== 'GET')).toBe(
+      false,
+    );
+  });
+
+  it('shows the refusal when the limits cannot be read', async () => {
+    api(
+      (body) => jsonResponse(body),
+      () =>
+        jsonResponse(
+          { title: 'Forbidden', status: 403, code: 'forbidden', detail: 'admins only' },
+          { status: 403 },
+          'application/problem+json',
+        ),
+    );
+    renderApp('/admin/security', ADMIN);
+    const detail = await screen.findByText('admins only');
+    expect(detail.closest('[role="alert"]')).toHaveTextContent(
+      'Loading the sign-in and session limits',
+    );
+    // The other panels still work.
+    expect(await monitoringForm()).toBeInTheDocument();
   });
 });

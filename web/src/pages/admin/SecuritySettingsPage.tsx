@@ -3,10 +3,13 @@ import { useId, useState, type SubmitEvent } from 'react';
 import { ProblemAlert } from '../../api/ProblemAlert';
 import { ledgerSettings, type LedgerSettings } from '../../api/ledger';
 import {
+  IDENTITY_SETTINGS_KEY,
   MONITORING_SETTINGS_KEY,
+  identitySettings,
   monitoringSettings,
   putLedgerSettings,
   putMonitoringSettings,
+  type IdentitySettings,
   type MonitoringSettings,
 } from '../../api/staff';
 import { PageHeader } from '../../components/PageHeader';
@@ -38,11 +41,12 @@ export function SecuritySettingsPage() {
       <PageHeader
         eyebrow="Administration"
         title="Security settings"
-        description="Transfers at or above a currency's threshold need a manager's signed approval; pending ones expire after the waiting time. The monitoring rules decide when the bank raises security alerts. Changes are audited."
+        description="Transfers at or above a currency's threshold need a manager's signed approval; pending ones expire after the waiting time. The monitoring rules decide when the bank raises security alerts. Changes are audited. The sign-in and session limits are shown for reference; the server's configuration sets them."
       />
       <RoleGate area="admin">
         <Settings />
         <Monitoring />
+        <Identity />
       </RoleGate>
     </>
   );
@@ -330,6 +334,68 @@ function MonitoringForm({ settings }: { settings: MonitoringSettings }) {
         )}
       </form>
       {save.isError && <ProblemAlert error={save.error} context="Saving the monitoring rules" />}
+    </section>
+  );
+}
+
+function Identity() {
+  const settings = useQuery({
+    queryKey: IDENTITY_SETTINGS_KEY,
+    queryFn: ({ signal }) => identitySettings(signal),
+  });
+  return (
+    <QueryView
+      query={settings}
+      loading="Loading the sign-in and session limits…"
+      context="Loading the sign-in and session limits"
+    >
+      {(s) => <IdentityPanel settings={s} />}
+    </QueryView>
+  );
+}
+
+const plural = (n: number, one: string, many: string) =>
+  `${n.toLocaleString()} ${n === 1 ? one : many}`;
+
+/** Read-only: these limits come from the server's configuration, not from the database. */
+function IdentityPanel({ settings: s }: { settings: IdentitySettings }) {
+  const ids = useId();
+  const long = (seconds: number) => durationText(seconds, 'long');
+  const rows: [string, string][] = [
+    ['Account lock', `after ${plural(s.lockout_threshold, 'failed sign-in', 'failed sign-ins')}`],
+    [
+      'Lock duration',
+      `${long(s.lockout_base_seconds)} at first, doubling with each further failure, up to ${long(s.lockout_max_seconds)}`,
+    ],
+    ['Session timeout', `${long(s.session_idle_seconds)} idle`],
+    ['Session lifetime', `${long(s.session_absolute_seconds)} at most`],
+    ['Sign-in challenge', `valid for ${long(s.challenge_ttl_seconds)}`],
+    ['Activation and reset codes', `valid for ${long(s.activation_ttl_seconds)}`],
+    ['Request clock tolerance', `${long(s.mac_skew_seconds)} either way`],
+    [
+      'Sign-in rate',
+      `${plural(s.login_rate_per_minute, 'attempt', 'attempts')} per minute per client address (per server instance)`,
+    ],
+  ];
+  return (
+    <section className="card" aria-labelledby={`${ids}-title`}>
+      <h2 id={`${ids}-title`} className="card-title">
+        Sign-in and sessions
+      </h2>
+      <p className="muted" id={`${ids}-note`}>
+        Read-only. These limits come from the server&apos;s configuration (command-line flags or{' '}
+        <code>PQBANK_*</code> environment variables, see &ldquo;Configuration&rdquo; in the README)
+        and its built-in defaults. Operators change them there and restart the server; they cannot
+        be changed on this page.
+      </p>
+      <dl className="facts" aria-labelledby={`${ids}-title`} aria-describedby={`${ids}-note`}>
+        {rows.map(([label, value]) => (
+          <div key={label}>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
     </section>
   );
 }

@@ -71,4 +71,13 @@ describe('monitoring settings validation', () => {
     expect(durationText(604_800)).toBe('7 d');
     expect(durationText(0)).toBe('0 s');
   });
+
+  it('writes durations in long words', () => {
+    expect(durationText(900, 'long')).toBe('15 minutes');
+    expect(durationText(3600, 'long')).toBe('1 hour');
+    expect(durationText(90, 'long')).toBe('1 minute 30 seconds');
+    expect(durationText(259_200, 'long')).toBe('3 days');
+    expect(durationText(1, 'long')).toBe('1 second');
+    expect(durationText(0, 'long')).toBe('0 seconds');
+  });
 });

@@ -76,18 +76,23 @@ export const COUNT_FIELDS: readonly CountField[] = [
   ...UNUSUAL_FIELDS,
 ];
 
-/** A duration in words: `3600` → `1 h`, `90` → `1 min 30 s`. */
-export function durationText(seconds: number): string {
+/**
+ * A duration in words: `3600` → `1 h`, `90` → `1 min 30 s`; with `'long'`, `3600` → `1 hour`,
+ * `90` → `1 minute 30 seconds`.
+ */
+export function durationText(seconds: number, style: 'short' | 'long' = 'short'): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '';
   const parts: string[] = [];
+  const unit = (n: number, short: string, long: string) =>
+    style === 'short' ? `${String(n)} ${short}` : `${String(n)} ${long}${n === 1 ? '' : 's'}`;
   const d = Math.floor(seconds / 86_400);
   const h = Math.floor((seconds % 86_400) / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   const s = Math.floor(seconds % 60);
-  if (d) parts.push(`${String(d)} d`);
-  if (h) parts.push(`${String(h)} h`);
-  if (m) parts.push(`${String(m)} min`);
-  if (s || parts.length === 0) parts.push(`${String(s)} s`);
+  if (d) parts.push(unit(d, 'd', 'day'));
+  if (h) parts.push(unit(h, 'h', 'hour'));
+  if (m) parts.push(unit(m, 'min', 'minute'));
+  if (s || parts.length === 0) parts.push(unit(s, 's', 'second'));
   return parts.join(' ');
 }
 
