@@ -31,5 +31,7 @@ export default defineConfig({
     css: false,
     restoreMocks: true,
     unstubGlobals: true,
+    // Loaded CI machines (two cores shared with cargo) are slow; a test is still bounded.
+    testTimeout: 20_000,
   },
 });

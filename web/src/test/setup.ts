@@ -1,4 +1,8 @@
 import '@testing-library/jest-dom/vitest';
+import { configure } from '@testing-library/react';
+
+// CI shares two cores with the Rust build: give findBy*/waitFor room before calling a test failed.
+configure({ asyncUtilTimeout: 5000 });
 
 // jsdom has no ResizeObserver; recharts' ResponsiveContainer needs one.
 class ResizeObserverStub {
