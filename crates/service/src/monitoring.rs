@@ -29,10 +29,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, RwLock};
 
 use pqbank_audit::{AuditEvent, Outcome};
-use pqbank_domain::{Currency, Money, TransferStatus};
-use pqbank_store::{
-    AuditFilter, MAX_AUDIT_PAGE, MAX_EVIDENCE, TransferFilter, TransferKind, TransferRecord,
-};
+use pqbank_domain::{Currency, Money};
+use pqbank_store::{AuditFilter, MAX_EVIDENCE, TransferRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
@@ -391,6 +389,11 @@ impl Bank {
     ) -> Result<(), ServiceError> {
         let s = self.monitoring_now();
         let now = self.clock.now();
+        // The window's transfers of this customer, oldest first, read only as far as the count
+        // rule needs (its limit + 2): a transfer fires the count rule when it is the first one
+        // over the limit; later ones in the same window do not fire again.
+        let max_count = usize::try_from(s.velocity_max_count).unwrap_or(usize::MAX);
+        let page = u32::try_from(max_count.saturating_add(2)).unwrap_or(u32::MAX);
         let entries = self
             .store
             .audit_search(&AuditFilter {
@@ -399,7 +402,7 @@ impl Bank {
                 from: Some(now - Duration::seconds(s.velocity_window_seconds)),
                 until: None,
                 after_index: None,
-                limit: u32::try_from(MAX_AUDIT_PAGE).unwrap_or(1000),
+                limit: page,
             })
             .await?;
         let mut indexes = Vec::new();
@@ -413,19 +416,19 @@ impl Bank {
                 continue;
             }
             indexes.push(entry.index);
-            if event.resource.id.as_str() == t.id {
-                own = Some(entry.index);
-            }
             if detail(&event, "currency").as_deref() == Some(t.currency.code()) {
                 let minor = detail(&event, "amount_minor")
                     .and_then(|a| a.parse::<i64>().ok())
                     .unwrap_or(0);
                 total = total.saturating_add(minor);
             }
+            if event.resource.id.as_str() == t.id {
+                own = Some(indexes.len());
+                break;
+            }
         }
-        let count = indexes.len();
-        let max_count = usize::try_from(s.velocity_max_count).unwrap_or(usize::MAX);
-        if count == max_count.saturating_add(1) {
+        // `own` is the transfer's position (1-based) in the window.
+        if own == Some(max_count.saturating_add(1)) {
             self.raise(Alert {
                 rule: "transfer.velocity_count",
                 severity: "warning",
@@ -433,7 +436,7 @@ impl Bank {
                 client_addr: None,
                 details: json!({
                     "transfer_id": t.id,
-                    "count": count,
+                    "count": indexes.len(),
                     "limit": s.velocity_max_count,
                     "window_seconds": s.velocity_window_seconds,
                 }),
@@ -441,8 +444,10 @@ impl Bank {
             })
             .await;
         }
+        // The amount rule sums the window up to this transfer (exact while the transfer is
+        // within the page read; beyond it the count rule has fired for this window).
         let limit = s.velocity_limit(t.currency);
-        if total > limit && total.saturating_sub(t.amount_minor) <= limit {
+        if own.is_some() && total > limit && total.saturating_sub(t.amount_minor) <= limit {
             self.raise(Alert {
                 rule: "transfer.velocity_amount",
                 severity: "warning",
@@ -459,34 +464,15 @@ impl Bank {
             })
             .await;
         }
-        // The customer's usual: the average of earlier posted transfers from this account.
-        let history: Vec<TransferRecord> = self
+        // The customer's usual: the average of the account's latest posted transfers.
+        let (n, sum) = self
             .store
-            .list_transfers(
-                &TransferFilter {
-                    account: Some(t.from_account.clone()),
-                    status: Some(TransferStatus::Posted),
-                    ..TransferFilter::default()
-                },
-                HISTORY.saturating_mul(2),
-            )
-            .await?
-            .into_iter()
-            .filter(|h| {
-                h.id != t.id
-                    && h.kind == TransferKind::Transfer
-                    && h.from_account == t.from_account
-                    && h.currency == t.currency
-            })
-            .take(usize::try_from(HISTORY).unwrap_or(50))
-            .collect();
-        let n = i64::try_from(history.len()).unwrap_or(i64::MAX);
+            .recent_outgoing(&t.from_account, t.currency.code(), &t.id, HISTORY)
+            .await?;
         if n >= i64::from(s.unusual_min_history) && n > 0 {
-            let sum = history
-                .iter()
-                .fold(0i64, |acc, h| acc.saturating_add(h.amount_minor));
             let average = sum / n;
             if t.amount_minor > average.saturating_mul(i64::from(s.unusual_amount_factor)) {
+                let own_index = own.and_then(|p| indexes.get(p.saturating_sub(1)).copied());
                 self.raise(Alert {
                     rule: "transfer.unusual_amount",
                     severity: "warning",
@@ -500,7 +486,7 @@ impl Bank {
                         "history": n,
                         "factor": s.unusual_amount_factor,
                     }),
-                    evidence: own.into_iter().collect(),
+                    evidence: own_index.into_iter().collect(),
                 })
                 .await;
             }

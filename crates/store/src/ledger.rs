@@ -490,6 +490,16 @@ pub trait LedgerStore {
     async fn posted_balance_before(&self, account: &str, before_us: i64)
     -> Result<i64, StoreError>;
 
+    /// Count and sum (minor units) of the `limit` (at most 100) most recent posted customer
+    /// transfers out of `account` in `currency`, leaving out `exclude_id`: the account's usual.
+    async fn recent_outgoing(
+        &self,
+        account: &str,
+        currency: &str,
+        exclude_id: &str,
+        limit: u32,
+    ) -> Result<(i64, i64), StoreError>;
+
     /// Posted transfers per UTC day and currency since `since_us`.
     async fn volume_by_day(&self, since_us: i64) -> Result<Vec<VolumeRow>, StoreError>;
 

@@ -540,6 +540,28 @@ impl LedgerStore for SqliteStore {
         .await?)
     }
 
+    async fn recent_outgoing(
+        &self,
+        account: &str,
+        currency: &str,
+        exclude_id: &str,
+        limit: u32,
+    ) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(amount_minor), 0) AS total FROM ( \
+             SELECT amount_minor FROM transfers WHERE from_account = ? AND currency = ? \
+             AND status = 'posted' AND kind = 'transfer' AND id <> ? \
+             ORDER BY created_us DESC LIMIT ?) recent",
+        )
+        .bind(account)
+        .bind(currency)
+        .bind(exclude_id)
+        .bind(i64::from(limit.min(100)))
+        .fetch_one(self.pool())
+        .await?;
+        Ok((row.try_get("n")?, row.try_get("total")?))
+    }
+
     async fn volume_by_day(&self, since_us: i64) -> Result<Vec<VolumeRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT created_us / 86400000000 AS day, currency, COUNT(*) AS n, \
