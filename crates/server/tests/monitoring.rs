@@ -131,8 +131,8 @@ impl Bank {
         }
     }
 
-    /// The auditor's view of the newest alert of `rule`.
-    async fn alert(&self, rule: &str) -> Value {
+    /// The auditor's view of the stored alerts of `rule`, oldest first.
+    async fn alerts(&self, rule: &str) -> Vec<Value> {
         let (s, v) = self
             .call(
                 &self.auditor.session,
@@ -145,10 +145,17 @@ impl Bank {
         v.as_array()
             .unwrap()
             .iter()
-            .rev()
-            .find(|e| e["kind"] == rule)
-            .unwrap_or_else(|| panic!("no stored alert {rule} in {v}"))
-            .clone()
+            .filter(|e| e["kind"] == rule)
+            .cloned()
+            .collect()
+    }
+
+    /// The auditor's view of the newest alert of `rule`.
+    async fn alert(&self, rule: &str) -> Value {
+        self.alerts(rule)
+            .await
+            .pop()
+            .unwrap_or_else(|| panic!("no stored alert {rule}"))
     }
 
     /// Asserts the auditor's live message for `rule` and the stored alert; returns the latter.
@@ -728,20 +735,7 @@ async fn unusual_amount_alerts() {
         .expect("security_notice", "transfer.unusual_amount")
         .await;
     // Only one such alert: the 40.00 transfer was not unusual.
-    let (_, all) = bank
-        .call(
-            &bank.auditor.session,
-            Method::GET,
-            "/api/v1/security/events?limit=500",
-            None,
-        )
-        .await;
-    let unusual = all
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "transfer.unusual_amount")
-        .count();
+    let unusual = bank.alerts("transfer.unusual_amount").await.len();
     assert_eq!(unusual, 1);
     bank.app.stop().await;
 }
@@ -885,20 +879,7 @@ async fn audit_self_check_failure_alerts() {
     assert_eq!(stored["evidence"], json!([1]));
     // Checking again while still broken does not raise it twice.
     assert!(!bank.app.bank.audit_self_check().await.unwrap().ok);
-    let (_, all) = bank
-        .call(
-            &bank.auditor.session,
-            Method::GET,
-            "/api/v1/security/events?limit=500",
-            None,
-        )
-        .await;
-    let count = all
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "audit.self_check_failed")
-        .count();
+    let count = bank.alerts("audit.self_check_failed").await.len();
     assert_eq!(count, 1);
     bank.app.stop().await;
 }

@@ -405,4 +405,18 @@ export const decode = {
     const value = record[key];
     return typeof value === 'string' ? value : undefined;
   },
+  /** A string member that may be null or absent (then `null`); any other type is refused. */
+  nullableString: (record: Record<string, unknown>, key: string): string | null => {
+    const value = record[key];
+    if (value === null || value === undefined) return null;
+    if (typeof value !== 'string') throw new TypeError(`${key} is not a string`);
+    return value;
+  },
+  /** A decoder of a JSON list whose items `item` decodes. */
+  list:
+    <T>(item: Decoder<T>, what: string): Decoder<T[]> =>
+    (json) => {
+      if (!Array.isArray(json)) throw new TypeError(`${what} is not a list`);
+      return json.map(item);
+    },
 };

@@ -16,12 +16,7 @@ function str(o: Json, key: string): string {
   return decode.string(o, key);
 }
 
-function optStr(o: Json, key: string): string | null {
-  const v = o[key];
-  if (v === null || v === undefined) return null;
-  if (typeof v !== 'string') throw new TypeError(`${key} is not a string`);
-  return v;
-}
+const optStr = decode.nullableString;
 
 function num(o: Json, key: string): number {
   return decode.number(o, key);

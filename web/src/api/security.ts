@@ -8,19 +8,8 @@ type Json = Record<string, unknown>;
 const obj = (json: unknown, what: string): Json => decode.object(json, what);
 const str = (o: Json, key: string): string => decode.string(o, key);
 
-function optStr(o: Json, key: string): string | null {
-  const v = o[key];
-  if (v === null || v === undefined) return null;
-  if (typeof v !== 'string') throw new TypeError(`${key} is not a string`);
-  return v;
-}
-
-function arrayOf<T>(item: Decoder<T>, what: string): Decoder<T[]> {
-  return (json) => {
-    if (!Array.isArray(json)) throw new TypeError(`${what} is not a list`);
-    return json.map(item);
-  };
-}
+const optStr = decode.nullableString;
+const arrayOf = decode.list;
 
 const none: Decoder<null> = () => null;
 const enc = encodeURIComponent;

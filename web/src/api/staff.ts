@@ -12,19 +12,8 @@ const obj = (json: unknown, what: string): Json => decode.object(json, what);
 const str = (o: Json, key: string): string => decode.string(o, key);
 const num = (o: Json, key: string): number => decode.number(o, key);
 
-function optStr(o: Json, key: string): string | null {
-  const v = o[key];
-  if (v === null || v === undefined) return null;
-  if (typeof v !== 'string') throw new TypeError(`${key} is not a string`);
-  return v;
-}
-
-function arrayOf<T>(item: Decoder<T>, what: string): Decoder<T[]> {
-  return (json) => {
-    if (!Array.isArray(json)) throw new TypeError(`${what} is not a list`);
-    return json.map(item);
-  };
-}
+const optStr = decode.nullableString;
+const arrayOf = decode.list;
 
 const none: Decoder<null> = () => null;
 const enc = encodeURIComponent;

@@ -99,6 +99,16 @@ pub struct EntryDto {
     pub leaf: String,
 }
 
+impl From<pqbank_store::AuditEntry> for EntryDto {
+    fn from(e: pqbank_store::AuditEntry) -> Self {
+        Self {
+            index: e.index,
+            leaf_hash: hex::encode(e.leaf_hash.0),
+            leaf: String::from_utf8_lossy(&e.leaf).into_owned(),
+        }
+    }
+}
+
 /// Entries `start..end`.
 #[utoipa::path(get, path = "/api/v1/audit/entries", tag = "audit", params(EntriesQuery),
     responses((status = 200, body = Vec<EntryDto>), (status = 403, body = Problem), (status = 422, body = Problem)))]
@@ -107,15 +117,7 @@ pub async fn entries(
     Query(q): Query<EntriesQuery>,
 ) -> Result<Json<Vec<EntryDto>>, ApiError> {
     let rows = state.bank.audit_entries(q.start, q.end).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|e| EntryDto {
-                index: e.index,
-                leaf_hash: hex::encode(e.leaf_hash.0),
-                leaf: String::from_utf8_lossy(&e.leaf).into_owned(),
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.into_iter().map(EntryDto::from).collect()))
 }
 
 /// Inclusion proof query.
@@ -141,6 +143,17 @@ pub struct InclusionDto {
     pub hashes: Vec<String>,
 }
 
+impl From<pqbank_service::audit::InclusionProof> for InclusionDto {
+    fn from(p: pqbank_service::audit::InclusionProof) -> Self {
+        Self {
+            index: p.index,
+            tree_size: p.tree_size,
+            leaf_hash: hex::encode(p.leaf_hash.0),
+            hashes: p.hashes.iter().map(|h| hex::encode(h.0)).collect(),
+        }
+    }
+}
+
 /// RFC 9162 inclusion proof.
 #[utoipa::path(get, path = "/api/v1/audit/proof/inclusion", tag = "audit", params(InclusionQuery),
     responses((status = 200, body = InclusionDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
@@ -149,12 +162,7 @@ pub async fn inclusion(
     Query(q): Query<InclusionQuery>,
 ) -> Result<Json<InclusionDto>, ApiError> {
     let p = state.bank.inclusion_proof(q.index, q.tree_size).await?;
-    Ok(Json(InclusionDto {
-        index: p.index,
-        tree_size: p.tree_size,
-        leaf_hash: hex::encode(p.leaf_hash.0),
-        hashes: p.hashes.iter().map(|h| hex::encode(h.0)).collect(),
-    }))
+    Ok(Json(InclusionDto::from(p)))
 }
 
 /// Consistency proof query.
@@ -245,15 +253,7 @@ pub async fn own_entries(
         .bank
         .own_audit_entries(&p, q.after, q.limit.unwrap_or(50))
         .await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|e| EntryDto {
-                index: e.index,
-                leaf_hash: hex::encode(e.leaf_hash.0),
-                leaf: String::from_utf8_lossy(&e.leaf).into_owned(),
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.into_iter().map(EntryDto::from).collect()))
 }
 
 /// Inclusion proof of one of the caller's own audit events (others: 404).
@@ -268,10 +268,5 @@ pub async fn own_inclusion(
         .bank
         .own_inclusion_proof(&p, q.index, q.tree_size)
         .await?;
-    Ok(Json(InclusionDto {
-        index: proof.index,
-        tree_size: proof.tree_size,
-        leaf_hash: hex::encode(proof.leaf_hash.0),
-        hashes: proof.hashes.iter().map(|h| hex::encode(h.0)).collect(),
-    }))
+    Ok(Json(InclusionDto::from(proof)))
 }
