@@ -147,9 +147,16 @@ export async function staffScenario({ base, open, shots, adminCode }) {
 
   // --- the auditor's open session is refused at its next request: the revocation ended it and
   // the server names the reason ---
-  const refused = up.waitForResponse((r) => r.url().includes('/api/v1/') && r.status() === 403);
+  // The body is read as soon as the response arrives: the app navigates away right after it,
+  // and a body is gone once its page has navigated.
+  let refusal = null;
+  const refused = up.waitForResponse(async (r) => {
+    if (!(r.url().includes('/api/v1/') && r.status() === 403)) return false;
+    refusal = await r.json().catch(() => null);
+    return refusal !== null;
+  });
   await up.reload({ waitUntil: 'domcontentloaded' });
-  const refusal = await (await refused).json();
+  await refused;
   assert(refusal.code === 'device_revoked', `open session: ${JSON.stringify(refusal)}`);
   await shot(up, shots, 'auditor-revoked');
   dropExpected(aud.problems, [401, 403]);
