@@ -119,9 +119,12 @@ async fn revocation_reaches_another_instance_within_a_second() {
         .await
         .unwrap();
     let id = DeviceIdentity::new("alice", "phone-1").unwrap();
-    b.bank
-        .validate_device_cert(issued.cert.der(), CertUsage::DeviceSignature, &id)
-        .unwrap();
+    // Both instances have validated (and remembered) the certificate before it is revoked.
+    for app in [&a, &b] {
+        app.bank
+            .validate_device_cert(issued.cert.der(), CertUsage::DeviceSignature, &id)
+            .unwrap();
+    }
 
     a.bank
         .revoke_certificate(&issued.serial, RevocationReason::KeyCompromise)
@@ -153,4 +156,64 @@ async fn revocation_reaches_another_instance_within_a_second() {
     }
     b.stop().await;
     a.stop().await;
+}
+
+/// A validated certificate is remembered, but what can change is checked on every use:
+/// revocation, the time against its validity, and the identity it is bound to.
+#[tokio::test]
+async fn remembered_certificates_are_rechecked_on_every_use() {
+    let clock = std::sync::Arc::new(pqbank_service::clock::ManualClock::new(
+        time::OffsetDateTime::now_utc(),
+    ));
+    let app = spawn_app_with(TestOptions {
+        clock: Some(clock.clone()),
+        ..TestOptions::default()
+    })
+    .await;
+    let mut rng = rand::rngs::StdRng::from_seed([7; 32]);
+    let key = SigningKey::generate(SignatureAlgorithm::MlDsa65Ed25519, &mut rng).unwrap();
+    let csr = build_csr(&key, "CN=phone", &mut rng).unwrap();
+    let device = "phone-1";
+    let issued = app
+        .bank
+        .issue_device_signature_cert("alice", device, csr.der())
+        .await
+        .unwrap();
+    let id = DeviceIdentity::new("alice", device).unwrap();
+    let validate = |id: &DeviceIdentity| {
+        app.bank
+            .validate_device_cert(issued.cert.der(), CertUsage::DeviceSignature, id)
+    };
+    let first = validate(&id).unwrap();
+    assert_eq!(validate(&id).unwrap().serial, first.serial, "remembered");
+    // Bound to another device or user: refused, remembered or not.
+    let other = DeviceIdentity::new("alice", "phone-2").unwrap();
+    assert!(matches!(
+        validate(&other),
+        Err(ServiceError::Certificate(
+            pqbank_pki::PkiError::IdentityMismatch(_)
+        ))
+    ));
+    assert!(validate(&id).is_ok());
+    // Past its validity: refused although it verified before.
+    let not_after = first.not_after;
+    clock.set(not_after + time::Duration::seconds(1));
+    assert!(matches!(
+        validate(&id),
+        Err(ServiceError::Certificate(pqbank_pki::PkiError::Expired))
+    ));
+    clock.set(not_after - time::Duration::days(1));
+    assert!(validate(&id).is_ok());
+    // Revoked: refused at once.
+    app.bank
+        .revoke_certificate(&issued.serial, RevocationReason::KeyCompromise)
+        .await
+        .unwrap();
+    assert!(matches!(
+        validate(&id),
+        Err(ServiceError::Certificate(
+            pqbank_pki::PkiError::Revoked { .. }
+        ))
+    ));
+    app.stop().await;
 }

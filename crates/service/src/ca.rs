@@ -29,6 +29,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use time::{Duration, OffsetDateTime};
 
+use crate::cache::BoundedMap;
 use crate::entropy::random_array;
 use crate::{Bank, ServiceError};
 
@@ -144,6 +145,21 @@ pub(crate) struct PkiState {
     keyring: Option<Arc<KeyRing>>,
     config: Option<CaConfig>,
     cache: RwLock<CaCache>,
+    validated: BoundedMap<[u8; 32], ValidatedEntry>,
+}
+
+/// Most validated device certificates an instance remembers.
+const VALIDATED_CACHE_LIMIT: usize = 10_000;
+
+/// A device certificate whose chain and signature verified once. What can change afterwards
+/// is re-checked on every use: the time against the validity of the certificate and its chain,
+/// the issuing CA still being one this instance trusts, and the revocation set.
+#[derive(Clone)]
+struct ValidatedEntry {
+    ca_id: String,
+    valid_from: OffsetDateTime,
+    valid_until: OffsetDateTime,
+    cert: ValidatedCert,
 }
 
 impl PkiState {
@@ -152,8 +168,18 @@ impl PkiState {
             keyring,
             config,
             cache: RwLock::new(CaCache::default()),
+            validated: BoundedMap::new(VALIDATED_CACHE_LIMIT),
         }
     }
+}
+
+/// Cache key: the certificate's bytes and the usage it was validated for.
+fn validated_key(cert_der: &[u8], usage: CertUsage) -> [u8; 32] {
+    let tag: &[u8] = match usage {
+        CertUsage::DeviceSignature => b"sig:",
+        CertUsage::DeviceKem => b"kem:",
+    };
+    pqbank_crypto::session::sha256(&[tag, cert_der].concat())
 }
 
 impl fmt::Debug for PkiState {
@@ -904,26 +930,82 @@ impl Bank {
         usage: CertUsage,
         expected: &DeviceIdentity,
     ) -> Result<ValidatedCert, ServiceError> {
-        let issuer = Cert::from_der(cert_der)?.issuer();
         let now = self.clock.now();
+        let key = validated_key(cert_der, usage);
+        if let Some(hit) = self.revalidate_cached(&key, now, expected)? {
+            return Ok(hit);
+        }
+        let issuer = Cert::from_der(cert_der)?.issuer();
         let empty = RevocationSet::new();
         // Validation is synchronous: the read lock is held for it, never across an await.
-        self.read_cache(|c| {
+        let (ca_id, valid_from, valid_until, validated) = self.read_cache(|c| {
             let ca = c
                 .issuing
                 .iter()
                 .find(|ca| ca.chain.issuing().subject() == issuer)
                 .ok_or(ServiceError::Certificate(PkiError::UnknownIssuer))?;
             let set = c.revoked.get(&ca.id).unwrap_or(&empty);
-            Ok(validate_end_entity(
+            let validated = validate_end_entity(
                 cert_der,
                 &ca.chain,
                 Revocation::Set(set),
                 now,
                 usage,
                 expected,
-            )?)
-        })
+            )?;
+            let certs = [&validated.cert, ca.chain.issuing(), ca.chain.root()];
+            let mut valid_from = validated.cert.not_before()?;
+            let mut valid_until = validated.not_after;
+            for cert in certs {
+                valid_from = valid_from.max(cert.not_before()?);
+                valid_until = valid_until.min(cert.not_after()?);
+            }
+            Ok::<_, ServiceError>((ca.id.clone(), valid_from, valid_until, validated))
+        })?;
+        self.pki.validated.insert(
+            key,
+            ValidatedEntry {
+                ca_id,
+                valid_from,
+                valid_until,
+                cert: validated.clone(),
+            },
+        );
+        Ok(validated)
+    }
+
+    /// A certificate validated before, if it is still valid now: within the validity of the
+    /// certificate and its chain, issued by a CA this instance still trusts, not revoked, and
+    /// bound to `expected`. `None` means: validate in full (a miss, or time moved outside the
+    /// validity, which the full validation then reports precisely).
+    fn revalidate_cached(
+        &self,
+        key: &[u8; 32],
+        now: OffsetDateTime,
+        expected: &DeviceIdentity,
+    ) -> Result<Option<ValidatedCert>, ServiceError> {
+        let Some(ValidatedEntry { ca_id, cert, .. }) = self
+            .pki
+            .validated
+            .get_if(key, |e| e.valid_from <= now && now <= e.valid_until)
+        else {
+            return Ok(None);
+        };
+        if cert.user_id != expected.user_id || cert.device_id != expected.device_id {
+            return Ok(None);
+        }
+        let empty = RevocationSet::new();
+        let trusted = self.read_cache(|c| {
+            if !c.issuing.iter().any(|ca| ca.id == ca_id) {
+                return Ok(false);
+            }
+            c.revoked
+                .get(&ca_id)
+                .unwrap_or(&empty)
+                .check(&cert.serial)
+                .map(|()| true)
+        })?;
+        Ok(trusted.then_some(cert))
     }
 }
 

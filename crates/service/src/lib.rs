@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod authz;
 pub mod ca;
+mod cache;
 pub mod clock;
 pub mod entropy;
 mod error;
@@ -68,7 +69,7 @@ impl Bank {
     pub fn with_identity_config(mut self, config: identity::IdentityConfig) -> Self {
         self.identity = Arc::new(identity::IdentityState {
             config,
-            login_limiter: identity::RateLimiter::default(),
+            ..identity::IdentityState::default()
         });
         self
     }

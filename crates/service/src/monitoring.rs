@@ -160,14 +160,6 @@ fn last_evidence(mut indexes: Vec<u64>) -> Vec<u64> {
     indexes
 }
 
-fn detail(event: &AuditEvent, key: &str) -> Option<String> {
-    event
-        .details
-        .iter()
-        .find(|(k, _)| k.as_str() == key)
-        .map(|(_, v)| v.as_str().to_owned())
-}
-
 impl Bank {
     /// The thresholds in force on this instance.
     pub(crate) fn monitoring_now(&self) -> MonitoringSettings {
@@ -389,46 +381,36 @@ impl Bank {
     ) -> Result<(), ServiceError> {
         let s = self.monitoring_now();
         let now = self.clock.now();
+        let from = now - Duration::seconds(s.velocity_window_seconds);
         // The window's transfers of this customer, oldest first, read only as far as the count
         // rule needs (its limit + 2): a transfer fires the count rule when it is the first one
-        // over the limit; later ones in the same window do not fire again.
+        // over the limit; later ones in the same window do not fire again. Small rows from the
+        // ledger; the audit log is read only for an alert's evidence.
         let max_count = usize::try_from(s.velocity_max_count).unwrap_or(usize::MAX);
         let page = u32::try_from(max_count.saturating_add(2)).unwrap_or(u32::MAX);
-        let entries = self
+        let window = self
             .store
-            .audit_search(&AuditFilter {
-                action: Some(pqbank_audit::actions::TRANSFER_CREATE.as_str().to_owned()),
-                user_id: Some(principal.user_id.clone()),
-                from: Some(now - Duration::seconds(s.velocity_window_seconds)),
-                until: None,
-                after_index: None,
-                limit: page,
-            })
+            .initiated_since(&principal.user_id, crate::ledger::micros(from)?, page)
             .await?;
-        let mut indexes = Vec::new();
-        let mut own = None;
-        let mut total: i64 = 0;
-        for entry in &entries {
-            let Ok(event) = AuditEvent::from_leaf_bytes(&entry.leaf) else {
-                continue;
-            };
-            if event.outcome != Outcome::Success {
-                continue;
-            }
-            indexes.push(entry.index);
-            if detail(&event, "currency").as_deref() == Some(t.currency.code()) {
-                let minor = detail(&event, "amount_minor")
-                    .and_then(|a| a.parse::<i64>().ok())
-                    .unwrap_or(0);
-                total = total.saturating_add(minor);
-            }
-            if event.resource.id.as_str() == t.id {
-                own = Some(indexes.len());
-                break;
-            }
-        }
         // `own` is the transfer's position (1-based) in the window.
-        if own == Some(max_count.saturating_add(1)) {
+        let own = window.iter().position(|w| w.id == t.id).map(|p| p + 1);
+        let total = window
+            .iter()
+            .take(own.unwrap_or(0))
+            .filter(|w| w.currency == t.currency)
+            .fold(0_i64, |sum, w| sum.saturating_add(w.amount_minor));
+        let count_fires = own == Some(max_count.saturating_add(1));
+        // The amount rule sums the window up to this transfer (exact while the transfer is
+        // within the page read; beyond it the count rule has fired for this window).
+        let limit = s.velocity_limit(t.currency);
+        let amount_fires =
+            own.is_some() && total > limit && total.saturating_sub(t.amount_minor) <= limit;
+        let mut evidence = None;
+        if count_fires || amount_fires {
+            evidence = Some(self.window_evidence(principal, t, from, page).await?);
+        }
+        let indexes = evidence.as_ref().map(|e| e.0.clone()).unwrap_or_default();
+        if count_fires {
             self.raise(Alert {
                 rule: "transfer.velocity_count",
                 severity: "warning",
@@ -436,7 +418,7 @@ impl Bank {
                 client_addr: None,
                 details: json!({
                     "transfer_id": t.id,
-                    "count": indexes.len(),
+                    "count": own.unwrap_or(0),
                     "limit": s.velocity_max_count,
                     "window_seconds": s.velocity_window_seconds,
                 }),
@@ -444,10 +426,7 @@ impl Bank {
             })
             .await;
         }
-        // The amount rule sums the window up to this transfer (exact while the transfer is
-        // within the page read; beyond it the count rule has fired for this window).
-        let limit = s.velocity_limit(t.currency);
-        if own.is_some() && total > limit && total.saturating_sub(t.amount_minor) <= limit {
+        if amount_fires {
             self.raise(Alert {
                 rule: "transfer.velocity_amount",
                 severity: "warning",
@@ -472,7 +451,10 @@ impl Bank {
         if n >= i64::from(s.unusual_min_history) && n > 0 {
             let average = sum / n;
             if t.amount_minor > average.saturating_mul(i64::from(s.unusual_amount_factor)) {
-                let own_index = own.and_then(|p| indexes.get(p.saturating_sub(1)).copied());
+                let own_index = match evidence {
+                    Some((_, own_index)) => own_index,
+                    None => self.window_evidence(principal, t, from, page).await?.1,
+                };
                 self.raise(Alert {
                     rule: "transfer.unusual_amount",
                     severity: "warning",
@@ -492,6 +474,42 @@ impl Bank {
             }
         }
         Ok(())
+    }
+
+    /// The audit log indexes behind a transfer alert: the customer's successful transfer
+    /// events in the window up to and including `t`'s (at most `page`), and `t`'s own index.
+    async fn window_evidence(
+        &self,
+        principal: &Principal,
+        t: &TransferRecord,
+        from: OffsetDateTime,
+        page: u32,
+    ) -> Result<(Vec<u64>, Option<u64>), ServiceError> {
+        let entries = self
+            .store
+            .audit_search(&AuditFilter {
+                action: Some(pqbank_audit::actions::TRANSFER_CREATE.as_str().to_owned()),
+                user_id: Some(principal.user_id.clone()),
+                from: Some(from),
+                until: None,
+                after_index: None,
+                limit: page,
+            })
+            .await?;
+        let mut indexes = Vec::new();
+        for entry in &entries {
+            let Ok(event) = AuditEvent::from_leaf_bytes(&entry.leaf) else {
+                continue;
+            };
+            if event.outcome != Outcome::Success {
+                continue;
+            }
+            indexes.push(entry.index);
+            if event.resource.id.as_str() == t.id {
+                return Ok((indexes, Some(entry.index)));
+            }
+        }
+        Ok((indexes, None))
     }
 
     /// Raises `admin.privilege_change` for a change of `subject`'s privileges by `principal`.

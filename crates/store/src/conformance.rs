@@ -18,11 +18,12 @@ pub use crate::conformance_audit::{
     audit_search_filters_and_pages,
 };
 pub use crate::conformance_identity::{
-    identity_challenges_single_use, identity_security_events, identity_sessions,
-    identity_users_and_devices,
+    identity_challenges_single_use, identity_security_events, identity_session_touch_batches,
+    identity_sessions, identity_users_and_devices,
 };
 pub use crate::conformance_ledger::{
-    ledger_accounts, ledger_approvals, ledger_batches_and_concurrency, ledger_transfers,
+    ledger_accounts, ledger_approvals, ledger_batches_and_concurrency, ledger_monitoring_window,
+    ledger_transfers,
 };
 
 const T0: OffsetDateTime = datetime!(2026-11-29 10:00:00 UTC);
@@ -389,11 +390,13 @@ macro_rules! conformance_tests {
             settings_list_ordered_and_bounded, settings_concurrent_writers, pki_ca_records,
             pki_ca_hierarchy_created_once,
             pki_certificates_and_revocations, pki_crl_numbers, identity_users_and_devices,
-            identity_challenges_single_use, identity_sessions, identity_security_events,
+            identity_challenges_single_use, identity_sessions, identity_session_touch_batches,
+            identity_security_events,
             audit_append_assigns_consecutive_indexes, audit_proofs_verify,
             audit_concurrent_appends, audit_rolled_back_append_leaves_nothing,
             audit_limits_refused, audit_search_filters_and_pages, audit_checkpoints, audit_keys,
-            ledger_accounts, ledger_transfers, ledger_approvals, ledger_batches_and_concurrency);
+            ledger_accounts, ledger_transfers, ledger_approvals, ledger_batches_and_concurrency,
+            ledger_monitoring_window);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(

@@ -8,8 +8,8 @@ use time::macros::datetime;
 
 use crate::{
     CaKind, CaRecord, CertKind, CertRecord, CertStatus, ChallengeRecord, DeviceRecord,
-    DeviceStatus, NewDevice, SecurityEventRecord, SecurityEventStatus, SessionRecord, Store,
-    StoreError, UserRecord, UserStatus,
+    DeviceStatus, MAX_TOUCH_BATCH, NewDevice, SecurityEventRecord, SecurityEventStatus,
+    SessionRecord, SessionTouch, Store, StoreError, UserRecord, UserStatus,
 };
 
 const T0: OffsetDateTime = datetime!(2026-11-29 10:00:00 UTC);
@@ -388,6 +388,98 @@ pub async fn identity_sessions(store: Arc<dyn Store>) {
         Some(T1)
     );
     assert!(!store.touch_session(&s3.id, T1, None).await.unwrap());
+}
+
+/// Batched session touches: applied in order in one transaction, each judged as a single
+/// touch (a later touch of the same session sees the earlier ones); revoked and unknown sessions
+/// are refused without failing the others; the batch size is bounded.
+pub async fn identity_session_touch_batches(store: Arc<dyn Store>) {
+    with_ca(&store).await;
+    let d = device("d1", "u1");
+    store
+        .create_user(
+            &user("u1", "alice"),
+            Some(NewDevice {
+                device: &d,
+                cert: &cert("0a", "u1", "d1"),
+            }),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let a = session('a', "pub-a", "u1", "d1");
+    let b = session('b', "pub-b", "u1", "d1");
+    let c = session('c', "pub-c", "u1", "d1");
+    for s in [&a, &b, &c] {
+        store.create_session(s, Vec::new()).await.unwrap();
+    }
+    assert!(
+        store
+            .revoke_session("u1", "pub-c", T1, Vec::new())
+            .await
+            .unwrap()
+    );
+    let touch = |s: &SessionRecord, counter: Option<i64>| SessionTouch {
+        id: s.id.clone(),
+        now: T1,
+        counter,
+    };
+    let unknown = SessionTouch {
+        id: "f".repeat(64),
+        now: T1,
+        counter: None,
+    };
+    let done = store
+        .touch_sessions(&[
+            touch(&b, Some(3)),
+            touch(&a, Some(2)),
+            touch(&a, Some(2)), // replayed within the batch
+            touch(&a, Some(1)), // stale within the batch
+            touch(&a, Some(7)),
+            touch(&c, None), // revoked
+            unknown,
+            touch(&b, None),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(done, [true, true, false, false, true, false, false, true]);
+    let got = store.get_session(&a.id).await.unwrap().unwrap();
+    assert_eq!((got.last_counter, got.last_seen_at), (7, T1));
+    assert_eq!(
+        store
+            .get_session(&b.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_counter,
+        3
+    );
+    assert_eq!(store.touch_sessions(&[]).await.unwrap(), Vec::<bool>::new());
+    let too_many = vec![touch(&a, None); MAX_TOUCH_BATCH + 1];
+    assert!(matches!(
+        store.touch_sessions(&too_many).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let got = store.get_session(&a.id).await.unwrap().unwrap();
+    assert_eq!(got.last_counter, 7, "a refused batch changes nothing");
+
+    // Concurrent batches with the same counter for one session: exactly one touch wins.
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        let batch = vec![touch(&a, Some(9)), touch(&b, Some(9))];
+        tasks.push(tokio::spawn(async move {
+            store.touch_sessions(&batch).await.unwrap()
+        }));
+    }
+    let mut wins = [0, 0];
+    for t in tasks {
+        let done = t.await.unwrap();
+        for (w, d) in wins.iter_mut().zip(done) {
+            *w += usize::from(d);
+        }
+    }
+    assert_eq!(wins, [1, 1]);
 }
 
 /// Security events: ascending ids, filters, bounded details.

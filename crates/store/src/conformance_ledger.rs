@@ -11,7 +11,7 @@ use crate::conformance_audit::sample_event;
 use crate::{
     AccountChange, AccountChangeError, AccountRecord, AuditBuilder, CreateTransfer, DecideTransfer,
     Decision, LedgerCommand, LedgerOutcome, Store, TransferFilter, TransferKind, TransferRecord,
-    UserRecord, UserStatus,
+    UserRecord, UserStatus, WindowTransfer,
 };
 
 const T0: OffsetDateTime = datetime!(2026-11-29 10:00:00 UTC);
@@ -173,6 +173,66 @@ async fn books(store: &Arc<dyn Store>) {
 async fn assert_consistent(store: &Arc<dyn Store>) {
     let check = store.ledger_check().await.unwrap();
     assert!(check.violations.is_empty(), "{:?}", check.violations);
+}
+
+/// The monitoring window: one initiator's customer transfers since a time, oldest first, any
+/// status, cash operations and other initiators left out, bounded.
+pub async fn ledger_monitoring_window(store: Arc<dyn Store>) {
+    books(&store).await;
+    // u1: transfers 1..=5 (created at US0 + id); u2: transfer 6. The cash deposit in `books`
+    // (initiated by u1, at US0 - 1000) is not a customer transfer; a refused transfer is not
+    // stored at all.
+    for id in 1..=5 {
+        let t = transfer(id, 10, 11, 100 * i64::from(id), "u1");
+        assert!(matches!(
+            run(&store, create(t)).await,
+            LedgerOutcome::Created(_)
+        ));
+    }
+    let refused = run(&store, create(transfer(7, 10, 11, 10_000_000, "u1"))).await;
+    assert!(!matches!(refused, LedgerOutcome::Created(_)));
+    let out = run(&store, create(transfer(6, 11, 10, 50, "u2"))).await;
+    assert!(matches!(out, LedgerOutcome::Created(_)));
+    let all = store
+        .initiated_since("u1", US0 - 10_000, 100)
+        .await
+        .unwrap();
+    let ids: Vec<String> = all.iter().map(|w| w.id.clone()).collect();
+    assert_eq!(ids, (1..=5).map(uuid).collect::<Vec<_>>());
+    assert_eq!(
+        all[2],
+        WindowTransfer {
+            id: uuid(3),
+            created_us: US0 + 3,
+            currency: Currency::EUR,
+            amount_minor: 300,
+        }
+    );
+    let recent = store.initiated_since("u1", US0 + 3, 100).await.unwrap();
+    assert_eq!(recent.len(), 3, "since is inclusive");
+    let first = store.initiated_since("u1", US0, 2).await.unwrap();
+    assert_eq!(
+        first.iter().map(|w| w.id.clone()).collect::<Vec<_>>(),
+        [uuid(1), uuid(2)]
+    );
+    assert_eq!(
+        store.initiated_since("u2", US0, 100).await.unwrap().len(),
+        1
+    );
+    assert!(
+        store
+            .initiated_since("nobody", 0, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .initiated_since("u1", US0 + 6, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// Accounts: create, read, list, internal accounts, status and overdraft changes.

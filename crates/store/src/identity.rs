@@ -12,6 +12,19 @@ use crate::{CertRecord, StoreError};
 pub const MAX_DEVICES_PER_USER: u32 = 16;
 /// Most sessions a list returns.
 pub const MAX_SESSION_LIST: u32 = 200;
+/// Most session touches applied in one [`IdentityStore::touch_sessions`] call.
+pub const MAX_TOUCH_BATCH: usize = 512;
+
+/// One request's activity on a session, for [`IdentityStore::touch_sessions`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionTouch {
+    /// The session (token hash).
+    pub id: String,
+    /// When the request arrived.
+    pub now: OffsetDateTime,
+    /// The request MAC's counter, which must exceed the stored one.
+    pub counter: Option<i64>,
+}
 
 /// Lifecycle of a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -374,7 +387,24 @@ pub trait IdentityStore {
         id: &str,
         now: OffsetDateTime,
         counter: Option<i64>,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<bool, StoreError> {
+        let touch = SessionTouch {
+            id: id.to_owned(),
+            now,
+            counter,
+        };
+        Ok(self
+            .touch_sessions(std::slice::from_ref(&touch))
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(false))
+    }
+    /// Applies many touches in order in one transaction (one commit for many requests: group
+    /// commit), each exactly as [`IdentityStore::touch_session`] would; one result per touch. A
+    /// touch of the same session later in the slice sees the earlier ones. At most
+    /// [`MAX_TOUCH_BATCH`] touches; more are refused with [`StoreError::Invalid`].
+    async fn touch_sessions(&self, touches: &[SessionTouch]) -> Result<Vec<bool>, StoreError>;
     /// A user's sessions, newest first.
     async fn list_sessions(
         &self,

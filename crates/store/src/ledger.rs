@@ -390,6 +390,22 @@ pub struct TransferFilter {
     pub ascending: bool,
 }
 
+/// Most rows [`LedgerStore::initiated_since`] returns.
+pub const MAX_WINDOW_TRANSFERS: u32 = 1000;
+
+/// A customer transfer in a monitoring window ([`LedgerStore::initiated_since`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowTransfer {
+    /// Transfer id.
+    pub id: String,
+    /// When it was created (µs).
+    pub created_us: i64,
+    /// Currency.
+    pub currency: Currency,
+    /// Amount (minor units).
+    pub amount_minor: i64,
+}
+
 /// One row of the volume report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VolumeRow {
@@ -489,6 +505,16 @@ pub trait LedgerStore {
     /// Sum of an account's postings strictly before `before_us` (the opening balance).
     async fn posted_balance_before(&self, account: &str, before_us: i64)
     -> Result<i64, StoreError>;
+
+    /// The customer transfers (any status) `initiator` created at or after `since_us`, oldest
+    /// first (creation time, then id), at most `limit` (capped at [`MAX_WINDOW_TRANSFERS`]):
+    /// what the velocity rules count.
+    async fn initiated_since(
+        &self,
+        initiator: &str,
+        since_us: i64,
+        limit: u32,
+    ) -> Result<Vec<WindowTransfer>, StoreError>;
 
     /// Count and sum (minor units) of the `limit` (at most 100) most recent posted customer
     /// transfers out of `account` in `currency`, leaving out `exclude_id`: the account's usual.

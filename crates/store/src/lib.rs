@@ -42,12 +42,14 @@ pub use audit::{
 pub use error::StoreError;
 pub use identity::{
     ChallengeRecord, DeviceRecord, DeviceStatus, IdentityStore, MAX_EVIDENCE, MAX_STATUS_NOTE,
-    NewDevice, SecurityEventRecord, SecurityEventStatus, SessionRecord, UserRecord, UserStatus,
+    MAX_TOUCH_BATCH, NewDevice, SecurityEventRecord, SecurityEventStatus, SessionRecord,
+    SessionTouch, UserRecord, UserStatus,
 };
 pub use ledger::{
     AccountAuditBuilder, AccountChange, AccountChangeError, AccountRecord, AuditBuilder,
     CreateTransfer, DecideTransfer, Decision, LedgerCheck, LedgerCommand, LedgerOutcome,
-    LedgerStore, PostingRecord, TransferFilter, TransferKind, TransferRecord, VolumeRow,
+    LedgerStore, MAX_WINDOW_TRANSFERS, PostingRecord, TransferFilter, TransferKind, TransferRecord,
+    VolumeRow, WindowTransfer,
 };
 pub use pki::{
     CaKind, CaRecord, CertKind, CertRecord, CertStatus, CrlRecord, MAX_REVOCATIONS, PkiStore,

@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 
 use crate::identity::{
     ChallengeRecord, DeviceRecord, DeviceStatus, IdentityStore, MAX_DEVICES_PER_USER,
-    MAX_SESSION_LIST, NewDevice, SecurityEventRecord, SecurityEventStatus, SessionRecord,
-    UserRecord, UserStatus, check_device, check_user,
+    MAX_SESSION_LIST, MAX_TOUCH_BATCH, NewDevice, SecurityEventRecord, SecurityEventStatus,
+    SessionRecord, SessionTouch, UserRecord, UserStatus, check_device, check_user,
 };
 use crate::pki::check_cert;
 use crate::postgres::{CERT_COLUMNS, unique_conflict};
@@ -472,34 +472,47 @@ impl IdentityStore for PgStore {
         .transpose()
     }
 
-    async fn touch_session(
-        &self,
-        id: &str,
-        now: OffsetDateTime,
-        counter: Option<i64>,
-    ) -> Result<bool, StoreError> {
-        let done =
-            match counter {
+    async fn touch_sessions(&self, touches: &[SessionTouch]) -> Result<Vec<bool>, StoreError> {
+        if touches.len() > MAX_TOUCH_BATCH {
+            return Err(StoreError::Invalid("too many session touches in one batch"));
+        }
+        if touches.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Rows are locked in session-id order (a stable sort keeps one session's touches in
+        // their order), so two instances' batches cannot deadlock.
+        let mut order: Vec<usize> = (0..touches.len()).collect();
+        order.sort_by(|a, b| touches[*a].id.cmp(&touches[*b].id));
+        let mut done = vec![false; touches.len()];
+        let mut tx = self.pool().begin().await?;
+        for i in order {
+            let t = &touches[i];
+            let result = match t.counter {
                 Some(c) => {
                     sqlx::query(
                         "UPDATE sessions SET last_seen_at = $1, last_counter = $2 \
-                     WHERE id = $3 AND revoked_at IS NULL AND last_counter < $2",
+                         WHERE id = $3 AND revoked_at IS NULL AND last_counter < $2",
                     )
-                    .bind(now)
+                    .bind(t.now)
                     .bind(c)
-                    .bind(id)
-                    .execute(self.pool())
+                    .bind(&t.id)
+                    .execute(&mut *tx)
                     .await?
                 }
                 None => sqlx::query(
                     "UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND revoked_at IS NULL",
                 )
-                .bind(now)
-                .bind(id)
-                .execute(self.pool())
+                .bind(t.now)
+                .bind(&t.id)
+                .execute(&mut *tx)
                 .await?,
             };
-        Ok(done.rows_affected() == 1)
+            if let Some(slot) = done.get_mut(i) {
+                *slot = result.rows_affected() == 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(done)
     }
 
     async fn list_sessions(

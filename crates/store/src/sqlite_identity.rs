@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 
 use crate::identity::{
     ChallengeRecord, DeviceRecord, DeviceStatus, IdentityStore, MAX_DEVICES_PER_USER,
-    MAX_SESSION_LIST, NewDevice, SecurityEventRecord, SecurityEventStatus, SessionRecord,
-    UserRecord, UserStatus, check_device, check_user,
+    MAX_SESSION_LIST, MAX_TOUCH_BATCH, NewDevice, SecurityEventRecord, SecurityEventStatus,
+    SessionRecord, SessionTouch, UserRecord, UserStatus, check_device, check_user,
 };
 use crate::pki::check_cert;
 use crate::sqlite::{CERT_COLUMNS, fmt_time, parse_time, unique_conflict};
@@ -529,37 +529,51 @@ impl IdentityStore for SqliteStore {
         .transpose()
     }
 
-    async fn touch_session(
-        &self,
-        id: &str,
-        now: OffsetDateTime,
-        counter: Option<i64>,
-    ) -> Result<bool, StoreError> {
-        let now = fmt_time(now)?;
-        let done = match counter {
-            Some(c) => {
-                sqlx::query(
-                    "UPDATE sessions SET last_seen_at = ?, last_counter = ? \
-                     WHERE id = ? AND revoked_at IS NULL AND last_counter < ?",
-                )
-                .bind(&now)
-                .bind(c)
-                .bind(id)
-                .bind(c)
-                .execute(self.pool())
-                .await?
-            }
-            None => {
-                sqlx::query(
-                    "UPDATE sessions SET last_seen_at = ? WHERE id = ? AND revoked_at IS NULL",
-                )
-                .bind(&now)
-                .bind(id)
-                .execute(self.pool())
-                .await?
-            }
-        };
-        Ok(done.rows_affected() == 1)
+    async fn touch_sessions(&self, touches: &[SessionTouch]) -> Result<Vec<bool>, StoreError> {
+        if touches.len() > MAX_TOUCH_BATCH {
+            return Err(StoreError::Invalid("too many session touches in one batch"));
+        }
+        if touches.is_empty() {
+            return Ok(Vec::new());
+        }
+        let touches = touches
+            .iter()
+            .map(|t| Ok((t.id.clone(), fmt_time(t.now)?, t.counter)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.write_tx(move |conn| {
+            Box::pin(async move {
+                let mut done = Vec::with_capacity(touches.len());
+                for (id, now, counter) in &touches {
+                    let result = match counter {
+                        Some(c) => {
+                            sqlx::query(
+                                "UPDATE sessions SET last_seen_at = ?, last_counter = ? \
+                                 WHERE id = ? AND revoked_at IS NULL AND last_counter < ?",
+                            )
+                            .bind(now)
+                            .bind(c)
+                            .bind(id)
+                            .bind(c)
+                            .execute(&mut *conn)
+                            .await?
+                        }
+                        None => {
+                            sqlx::query(
+                                "UPDATE sessions SET last_seen_at = ? \
+                                 WHERE id = ? AND revoked_at IS NULL",
+                            )
+                            .bind(now)
+                            .bind(id)
+                            .execute(&mut *conn)
+                            .await?
+                        }
+                    };
+                    done.push(result.rows_affected() == 1);
+                }
+                Ok(done)
+            })
+        })
+        .await
     }
 
     async fn list_sessions(

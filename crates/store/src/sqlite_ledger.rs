@@ -10,9 +10,9 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use crate::ledger::{
     AccountAuditBuilder, AccountChange, AccountChangeError, AccountRecord, LEDGER_CHECKS,
-    LedgerCheck, LedgerCommand, LedgerOutcome, LedgerStore, LedgerWrites, PostingRecord,
-    TransferFilter, TransferKind, TransferRecord, VolumeRow, account_ids, apply_account_change,
-    check_account, page, plan_ledger, transfer_ids,
+    LedgerCheck, LedgerCommand, LedgerOutcome, LedgerStore, LedgerWrites, MAX_WINDOW_TRANSFERS,
+    PostingRecord, TransferFilter, TransferKind, TransferRecord, VolumeRow, WindowTransfer,
+    account_ids, apply_account_change, check_account, page, plan_ledger, transfer_ids,
 };
 use crate::{SqliteStore, StoreError, audit};
 
@@ -538,6 +538,37 @@ impl LedgerStore for SqliteStore {
         .bind(before_us)
         .fetch_one(self.pool())
         .await?)
+    }
+
+    async fn initiated_since(
+        &self,
+        initiator: &str,
+        since_us: i64,
+        limit: u32,
+    ) -> Result<Vec<WindowTransfer>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, created_us, currency, amount_minor FROM transfers \
+             WHERE initiator_id = ? AND kind = 'transfer' AND created_us >= ? \
+             ORDER BY created_us, id LIMIT ?",
+        )
+        .bind(initiator)
+        .bind(since_us)
+        .bind(i64::from(limit.min(MAX_WINDOW_TRANSFERS)))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(WindowTransfer {
+                    id: r.try_get("id")?,
+                    created_us: r.try_get("created_us")?,
+                    currency: r
+                        .try_get::<String, _>("currency")?
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt("currency"))?,
+                    amount_minor: r.try_get("amount_minor")?,
+                })
+            })
+            .collect()
     }
 
     async fn recent_outgoing(

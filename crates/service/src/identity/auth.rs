@@ -644,12 +644,7 @@ impl Bank {
                 if (mac.timestamp - now.unix_timestamp()).abs() > skew {
                     return Err(refuse(AuthFailure::MacInvalid));
                 }
-                let record = pqbank_crypto::EncryptedRecord::from_bytes(&session.key_encrypted)
-                    .map_err(internal)?;
-                let key = self
-                    .keyring()?
-                    .decrypt(&session_key_aad(&session.id), &record)
-                    .map_err(internal)?;
+                let key = self.session_mac_key(&session.id, &session.key_encrypted)?;
                 let input = request_mac_input(
                     &facts.method,
                     &facts.path_and_query,
@@ -663,7 +658,16 @@ impl Bank {
                 Some(mac.counter)
             }
         };
-        if !self.store.touch_session(&session.id, now, counter).await? {
+        let toucher = self
+            .identity
+            .toucher
+            .get_or_init(|| super::toucher::Toucher::spawn(self.store.clone()));
+        let touch = pqbank_store::SessionTouch {
+            id: session.id.clone(),
+            now,
+            counter,
+        };
+        if !toucher.touch(touch).await? {
             // Either revoked in between or the counter is not above the last one.
             return Err(refuse(if counter.is_some() {
                 AuthFailure::MacReplayed
@@ -672,6 +676,27 @@ impl Bank {
             }));
         }
         Ok(principal_for(&user, &session)?)
+    }
+
+    /// The session's request-MAC key: from this instance's cache, or decrypted from the stored
+    /// record (one KEM decapsulation) and cached.
+    fn session_mac_key(
+        &self,
+        session_id: &str,
+        encrypted: &[u8],
+    ) -> Result<pqbank_crypto::SecretBytes, ServiceError> {
+        if let Some(key) = self.identity.session_keys.get(session_id, encrypted) {
+            return Ok(key);
+        }
+        let record = pqbank_crypto::EncryptedRecord::from_bytes(encrypted).map_err(internal)?;
+        let key = self
+            .keyring()?
+            .decrypt(&session_key_aad(session_id), &record)
+            .map_err(internal)?;
+        self.identity
+            .session_keys
+            .put(session_id, encrypted, key.clone());
+        Ok(key)
     }
 
     /// Logs out: the session is revoked server-side.

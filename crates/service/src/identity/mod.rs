@@ -5,10 +5,11 @@
 mod auth;
 mod certs;
 pub mod password;
+mod toucher;
 mod users;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use pqbank_audit::{Action, Actor, AuditEvent, Outcome, Resource, Token};
 use pqbank_domain::{Role, RoleSet};
@@ -25,6 +26,7 @@ pub use users::{
     Registered, SessionView, UserView,
 };
 
+use crate::cache::BoundedMap;
 use crate::entropy::random_array;
 use crate::{Bank, ServiceError};
 
@@ -143,11 +145,54 @@ impl RateLimiter {
     }
 }
 
-/// Shared identity state: configuration and rate limits.
+/// Shared identity state: configuration, rate limits, the session toucher (group commit of
+/// session activity) and the session-key cache.
 #[derive(Debug, Default)]
 pub struct IdentityState {
     pub(crate) config: IdentityConfig,
     pub(crate) login_limiter: RateLimiter,
+    pub(crate) toucher: OnceLock<toucher::Toucher>,
+    pub(crate) session_keys: SessionKeyCache,
+}
+
+/// Most decrypted session keys an instance keeps.
+const SESSION_KEY_CACHE_LIMIT: usize = 10_000;
+
+/// Decrypted request-MAC keys by session, so that a request costs no KEM decapsulation. An
+/// entry is used only while the stored encrypted key is byte-for-byte the one it was decrypted
+/// from; the session itself (revocation, expiry, counter) is still read from the database on
+/// every request. Keys are zeroized when dropped.
+pub(crate) struct SessionKeyCache(BoundedMap<String, (Vec<u8>, pqbank_crypto::SecretBytes)>);
+
+impl Default for SessionKeyCache {
+    fn default() -> Self {
+        Self(BoundedMap::new(SESSION_KEY_CACHE_LIMIT))
+    }
+}
+
+impl std::fmt::Debug for SessionKeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl SessionKeyCache {
+    /// The cached key of `session_id` if it was decrypted from `encrypted`.
+    pub(crate) fn get(
+        &self,
+        session_id: &str,
+        encrypted: &[u8],
+    ) -> Option<pqbank_crypto::SecretBytes> {
+        self.0
+            .get_if(session_id, |(record, _)| record.as_slice() == encrypted)
+            .map(|(_, key)| key)
+    }
+
+    /// Remembers the key decrypted from `encrypted`.
+    pub(crate) fn put(&self, session_id: &str, encrypted: &[u8], key: pqbank_crypto::SecretBytes) {
+        self.0
+            .insert(session_id.to_owned(), (encrypted.to_vec(), key));
+    }
 }
 
 /// Parses the stored comma-separated role list.

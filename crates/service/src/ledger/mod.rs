@@ -36,6 +36,7 @@ pub use reports::{ApprovalReport, Statement, VolumeReport};
 
 use crate::authz::{ObjectRef, authz};
 use crate::ca::internal;
+use crate::cache::BoundedMap;
 use crate::identity::{Principal, parse_roles};
 use crate::{Bank, ServiceError};
 
@@ -74,7 +75,12 @@ pub struct LedgerState {
     pub(crate) config: LedgerConfig,
     policy: RwLock<ApprovalPolicy>,
     batcher: OnceLock<batcher::Batcher>,
+    accounts: BoundedMap<String, AccountFacts>,
+    certs: BoundedMap<String, SigningCertFacts>,
 }
+
+/// Most accounts and signing certificates whose fixed facts an instance remembers.
+const FACTS_CACHE_LIMIT: usize = 100_000;
 
 impl LedgerState {
     /// State with `config`.
@@ -83,8 +89,29 @@ impl LedgerState {
             policy: RwLock::new(config.policy.clone()),
             config,
             batcher: OnceLock::new(),
+            accounts: BoundedMap::new(FACTS_CACHE_LIMIT),
+            certs: BoundedMap::new(FACTS_CACHE_LIMIT),
         }
     }
+}
+
+/// What never changes about an account once it exists: the checks before a transfer need only
+/// this. Status and balances change; the store checks them under the ledger's lock.
+#[derive(Debug, Clone)]
+struct AccountFacts {
+    id: String,
+    owner_id: Option<String>,
+    kind: AccountKind,
+}
+
+/// What never changes about a certificate record. Whether it is revoked comes from the
+/// revocation set, and whether its device is still active from the database, on every use.
+#[derive(Debug, Clone)]
+struct SigningCertFacts {
+    user_id: String,
+    device_id: String,
+    usage: CertKind,
+    cert_der: Vec<u8>,
 }
 
 impl Default for LedgerState {
@@ -289,12 +316,49 @@ impl Bank {
     }
 
     fn account_ref(account: &AccountRecord, owner_staff: bool) -> ObjectRef {
-        ObjectRef::owned(
-            "account",
-            &account.id,
-            account.owner_id.as_deref().unwrap_or(""),
-            owner_staff,
-        )
+        Self::owned_ref(&account.id, account.owner_id.as_deref(), owner_staff)
+    }
+
+    fn owned_ref(id: &str, owner: Option<&str>, owner_staff: bool) -> ObjectRef {
+        ObjectRef::owned("account", id, owner.unwrap_or(""), owner_staff)
+    }
+
+    /// An account's fixed facts: from this instance's cache, else read (and cached).
+    async fn account_facts(&self, id: &str) -> Result<Option<AccountFacts>, ServiceError> {
+        if let Some(facts) = self.ledger.accounts.get(id) {
+            return Ok(Some(facts));
+        }
+        let Some(a) = self.store.get_account(id).await? else {
+            return Ok(None);
+        };
+        let facts = AccountFacts {
+            id: a.id,
+            owner_id: a.owner_id,
+            kind: a.kind,
+        };
+        self.ledger.accounts.insert(facts.id.clone(), facts.clone());
+        Ok(Some(facts))
+    }
+
+    /// A certificate record's fixed facts: from this instance's cache, else read (and cached).
+    async fn signing_cert_facts(
+        &self,
+        serial: &str,
+    ) -> Result<Option<SigningCertFacts>, ServiceError> {
+        if let Some(facts) = self.ledger.certs.get(serial) {
+            return Ok(Some(facts));
+        }
+        let Some(c) = self.store.get_certificate(serial).await? else {
+            return Ok(None);
+        };
+        let facts = SigningCertFacts {
+            user_id: c.user_id,
+            device_id: c.device_id,
+            usage: c.usage,
+            cert_der: c.cert_der,
+        };
+        self.ledger.certs.insert(c.serial, facts.clone());
+        Ok(Some(facts))
     }
 
     /// Opens a customer account (clerks and managers for any customer, customers for
@@ -570,7 +634,7 @@ impl Bank {
                 evidence: Vec::new(),
             }
         };
-        let cert = match self.store.get_certificate(cert_serial).await? {
+        let cert = match self.signing_cert_facts(cert_serial).await? {
             Some(c) if c.user_id == principal.user_id && c.usage == CertKind::Signature => c,
             Some(c) if c.user_id != principal.user_id => {
                 // Someone else's signature presented by this caller: a replayed signature.
@@ -693,48 +757,23 @@ impl Bank {
             )
             .await?;
         let id = payload.transfer_id.to_string();
-        // Fast path for retries: the same signed payload returns the original, whatever its
-        // age (the store re-checks under its lock for concurrent retries).
-        if let Some(existing) = self.store.get_transfer(&id).await? {
-            if existing.payload_sha256 == digest && existing.initiator_id == principal.user_id {
-                return Ok(Submitted {
-                    transfer: existing,
-                    created: false,
-                });
-            }
-            self.raise(crate::monitoring::Alert {
-                rule: "transfer.signature_replay",
-                severity: "critical",
-                user_id: Some(principal.user_id.clone()),
-                client_addr: None,
-                details: serde_json::json!({
-                    "transfer_id": id,
-                    "reason": if existing.initiator_id == principal.user_id {
-                        "same transfer id, different payload"
-                    } else {
-                        "transfer id of another user"
-                    },
-                }),
-                evidence: Vec::new(),
-            })
-            .await;
-            return Err(ServiceError::ConflictWith {
-                code: "idempotency_conflict",
-                detail: "a transfer with this id and a different payload exists".into(),
-            });
+        if let Err(stale) = self.check_skew(payload.created_at.to_datetime()) {
+            // A retry of an old signed transfer returns the original, whatever its age.
+            return match self.store.get_transfer(&id).await? {
+                Some(existing) => self.replayed(principal, existing, &digest).await,
+                None => Err(stale),
+            };
         }
-        self.check_skew(payload.created_at.to_datetime())?;
         let from_id = payload.from_account.to_string();
         let to_id = payload.to_account.to_string();
         let from = self
-            .store
-            .get_account(&from_id)
+            .account_facts(&from_id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let to =
-            self.store.get_account(&to_id).await?.ok_or_else(|| {
-                refused("unknown_account", "the destination account does not exist")
-            })?;
+        let to = self
+            .account_facts(&to_id)
+            .await?
+            .ok_or_else(|| refused("unknown_account", "the destination account does not exist"))?;
         let (kind, action) = match channel {
             Channel::Customer => (TransferKind::Transfer, "transfer.create"),
             Channel::CashDeposit => (TransferKind::CashDeposit, "cash.deposit"),
@@ -775,7 +814,11 @@ impl Bank {
                 .owner_is_staff(customer_side.owner_id.as_deref())
                 .await?;
         authz()?
-            .require(principal, action, &Self::account_ref(customer_side, staff))
+            .require(
+                principal,
+                action,
+                &Self::owned_ref(&customer_side.id, customer_side.owner_id.as_deref(), staff),
+            )
             .map_err(hide_forbidden)?;
         let now_us = micros(self.clock.now())?;
         let record = TransferRecord {
@@ -862,12 +905,46 @@ impl Bank {
                     created: true,
                 })
             }
-            LedgerOutcome::Replayed(t) => Ok(Submitted {
-                transfer: t,
-                created: false,
-            }),
+            LedgerOutcome::Replayed(t) => self.replayed(principal, t, &digest).await,
+            LedgerOutcome::IdConflict => match self.store.get_transfer(&id).await? {
+                Some(existing) => self.replayed(principal, existing, &digest).await,
+                None => Err(outcome_error(LedgerOutcome::IdConflict)),
+            },
             other => Err(outcome_error(other)),
         }
+    }
+
+    /// A transfer id that exists already: the same signed payload by the same customer is a
+    /// retry and gets the original; anything else is a replayed or reused id (an alert, 409).
+    async fn replayed(
+        &self,
+        principal: &Principal,
+        existing: TransferRecord,
+        digest: &str,
+    ) -> Result<Submitted, ServiceError> {
+        if existing.payload_sha256 == digest && existing.initiator_id == principal.user_id {
+            return Ok(Submitted {
+                transfer: existing,
+                created: false,
+            });
+        }
+        self.raise(crate::monitoring::Alert {
+            rule: "transfer.signature_replay",
+            severity: "critical",
+            user_id: Some(principal.user_id.clone()),
+            client_addr: None,
+            details: serde_json::json!({
+                "transfer_id": existing.id,
+                "reason": if existing.initiator_id == principal.user_id {
+                    "same transfer id, different payload"
+                } else {
+                    "transfer id of another user"
+                },
+            }),
+            evidence: Vec::new(),
+        })
+        .await;
+        Err(outcome_error(LedgerOutcome::IdConflict))
     }
 
     /// One transfer, if the caller may see it.
