@@ -56,10 +56,11 @@ impl<K: Eq + Hash + Clone, V: Clone> BoundedMap<K, V> {
     /// Sets `key` to `value`, dropping an arbitrary other entry when the map is full.
     pub(crate) fn insert(&self, key: K, value: V) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if entries.len() >= self.limit && !entries.contains_key(&key) {
-            if let Some(victim) = entries.keys().next().cloned() {
-                entries.remove(&victim);
-            }
+        if entries.len() >= self.limit
+            && !entries.contains_key(&key)
+            && let Some(victim) = entries.keys().next().cloned()
+        {
+            entries.remove(&victim);
         }
         entries.insert(key, value);
     }
