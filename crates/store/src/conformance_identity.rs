@@ -324,6 +324,13 @@ pub async fn identity_sessions(store: Arc<dyn Store>) {
     let after = store.get_user("u1").await.unwrap().unwrap();
     assert_eq!((after.failed_logins, after.locked_until), (0, None));
     assert_eq!(store.get_session(&s.id).await.unwrap().unwrap(), s);
+    let (joined, owner) = store.get_session_and_user(&s.id).await.unwrap().unwrap();
+    assert_eq!(joined, s);
+    assert_eq!(owner, store.get_user("u1").await.unwrap().unwrap());
+    assert_eq!(
+        store.get_session_and_user(&"9".repeat(64)).await.unwrap(),
+        None
+    );
 
     assert!(store.touch_session(&s.id, T1, Some(1)).await.unwrap());
     assert!(

@@ -12,6 +12,27 @@ use crate::{CertRecord, StoreError};
 pub const MAX_DEVICES_PER_USER: u32 = 16;
 /// Most sessions a list returns.
 pub const MAX_SESSION_LIST: u32 = 200;
+/// The user columns, each as `u.<column> AS u_<column>`, for reading a user beside another
+/// table's row (`u` is the users table's alias).
+pub(crate) fn prefixed_user_columns(columns: &str) -> String {
+    columns
+        .split(',')
+        .map(str::trim)
+        .map(|c| format!("u.{c} AS u_{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Column list qualified with a table alias (`s.id, s.user_id, ...`).
+pub(crate) fn qualified_columns(alias: &str, columns: &str) -> String {
+    columns
+        .split(',')
+        .map(str::trim)
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Most session touches applied in one [`IdentityStore::touch_sessions`] call.
 pub const MAX_TOUCH_BATCH: usize = 512;
 
@@ -380,6 +401,12 @@ pub trait IdentityStore {
     ) -> Result<(), StoreError>;
     /// One session by its token hash.
     async fn get_session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError>;
+    /// One session by its token hash with its user, in one read (every authenticated request
+    /// needs both).
+    async fn get_session_and_user(
+        &self,
+        id: &str,
+    ) -> Result<Option<(SessionRecord, UserRecord)>, StoreError>;
     /// Records activity: sets `last_seen_at = now` and, with `counter`, requires it to exceed the
     /// stored counter (then stores it). False if the session is revoked or the counter is stale.
     async fn touch_session(

@@ -26,21 +26,27 @@ const EVENT_COLUMNS: &str = "id, time, kind, severity, user_id, client_addr, det
                              evidence, status_by, status_note, status_time";
 
 fn user_from_row(row: &PgRow) -> Result<UserRecord, StoreError> {
+    user_from_prefixed_row(row, "")
+}
+
+/// A user from columns named `<prefix><column>`.
+fn user_from_prefixed_row(row: &PgRow, prefix: &str) -> Result<UserRecord, StoreError> {
+    let c = |name: &str| format!("{prefix}{name}");
     Ok(UserRecord {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        password_hash: row.try_get("password_hash")?,
-        roles: row.try_get("roles")?,
-        branch: row.try_get("branch")?,
-        status: UserStatus::parse(&row.try_get::<String, _>("status")?)?,
-        pii_encrypted: row.try_get("pii_encrypted")?,
-        activation_hash: row.try_get("activation_hash")?,
-        activation_expires_at: row.try_get("activation_expires_at")?,
-        failed_logins: row.try_get("failed_logins")?,
-        locked_until: row.try_get("locked_until")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        version: row.try_get("version")?,
+        id: row.try_get(c("id").as_str())?,
+        username: row.try_get(c("username").as_str())?,
+        password_hash: row.try_get(c("password_hash").as_str())?,
+        roles: row.try_get(c("roles").as_str())?,
+        branch: row.try_get(c("branch").as_str())?,
+        status: UserStatus::parse(&row.try_get::<String, _>(c("status").as_str())?)?,
+        pii_encrypted: row.try_get(c("pii_encrypted").as_str())?,
+        activation_hash: row.try_get(c("activation_hash").as_str())?,
+        activation_expires_at: row.try_get(c("activation_expires_at").as_str())?,
+        failed_logins: row.try_get(c("failed_logins").as_str())?,
+        locked_until: row.try_get(c("locked_until").as_str())?,
+        created_at: row.try_get(c("created_at").as_str())?,
+        updated_at: row.try_get(c("updated_at").as_str())?,
+        version: row.try_get(c("version").as_str())?,
     })
 }
 
@@ -470,6 +476,28 @@ impl IdentityStore for PgStore {
         .as_ref()
         .map(session_from_row)
         .transpose()
+    }
+
+    async fn get_session_and_user(
+        &self,
+        id: &str,
+    ) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
+        let sql = format!(
+            "SELECT {}, {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
+            crate::identity::qualified_columns("s", SESSION_COLUMNS),
+            crate::identity::prefixed_user_columns(USER_COLUMNS),
+        );
+        let Some(row) = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some((
+            session_from_row(&row)?,
+            user_from_prefixed_row(&row, "u_")?,
+        )))
     }
 
     async fn touch_sessions(&self, touches: &[SessionTouch]) -> Result<Vec<bool>, StoreError> {

@@ -603,14 +603,9 @@ impl Bank {
             return Err(LoginError::Refused(AuthFailure::SessionInvalid, None));
         }
         let id = session_id_for_token(token);
-        let session = self
+        let (session, user) = self
             .store
-            .get_session(&id)
-            .await?
-            .ok_or(LoginError::Refused(AuthFailure::SessionInvalid, None))?;
-        let user = self
-            .store
-            .get_user(&session.user_id)
+            .get_session_and_user(&id)
             .await?
             .ok_or(LoginError::Refused(AuthFailure::SessionInvalid, None))?;
         let refuse = |f| LoginError::Refused(f, Some(Box::new(user.clone())));
