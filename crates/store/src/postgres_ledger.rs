@@ -222,19 +222,28 @@ async fn write_ledger(conn: &mut PgConnection, w: LedgerWrites) -> Result<(), St
         });
         qb.build().execute(&mut *conn).await?;
     }
-    for a in &w.accounts {
-        sqlx::query(
-            "UPDATE accounts SET posted = $1, pending_debits = $2, pending_credits = $3, \
-             updated_us = $4, version = $5 WHERE id = $6",
+    // All balances of the batch in one statement (the rows are locked already).
+    if !w.accounts.is_empty() {
+        let column = |f: fn(&AccountRecord) -> i64| w.accounts.iter().map(f).collect::<Vec<_>>();
+        let done = sqlx::query(
+            "UPDATE accounts AS a SET posted = v.posted, pending_debits = v.pending_debits, \
+             pending_credits = v.pending_credits, updated_us = v.updated_us, \
+             version = v.version \
+             FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[]) \
+             AS v(id, posted, pending_debits, pending_credits, updated_us, version) \
+             WHERE a.id = v.id",
         )
-        .bind(a.posted)
-        .bind(a.pending_debits)
-        .bind(a.pending_credits)
-        .bind(a.updated_us)
-        .bind(a.version)
-        .bind(&a.id)
+        .bind(w.accounts.iter().map(|a| a.id.clone()).collect::<Vec<_>>())
+        .bind(column(|a| a.posted))
+        .bind(column(|a| a.pending_debits))
+        .bind(column(|a| a.pending_credits))
+        .bind(column(|a| a.updated_us))
+        .bind(column(|a| a.version))
         .execute(&mut *conn)
         .await?;
+        if usize::try_from(done.rows_affected()).ok() != Some(w.accounts.len()) {
+            return Err(StoreError::Corrupt("account missing during a ledger batch"));
+        }
     }
     audit::append_pg(conn, w.events).await?;
     Ok(())

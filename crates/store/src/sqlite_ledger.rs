@@ -232,19 +232,28 @@ async fn write_ledger(conn: &mut SqliteConnection, w: LedgerWrites) -> Result<()
         });
         qb.build().execute(&mut *conn).await?;
     }
-    for a in &w.accounts {
-        sqlx::query(
-            "UPDATE accounts SET posted = ?, pending_debits = ?, pending_credits = ?, \
-             updated_us = ?, version = ? WHERE id = ?",
-        )
-        .bind(a.posted)
-        .bind(a.pending_debits)
-        .bind(a.pending_credits)
-        .bind(a.updated_us)
-        .bind(a.version)
-        .bind(&a.id)
-        .execute(&mut *conn)
-        .await?;
+    // All balances of the batch in one statement per chunk.
+    for chunk in w.accounts.chunks(500) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "WITH v(id, posted, pending_debits, pending_credits, updated_us, version) AS (",
+        );
+        qb.push_values(chunk, |mut b, a| {
+            b.push_bind(&a.id)
+                .push_bind(a.posted)
+                .push_bind(a.pending_debits)
+                .push_bind(a.pending_credits)
+                .push_bind(a.updated_us)
+                .push_bind(a.version);
+        });
+        qb.push(
+            ") UPDATE accounts SET posted = v.posted, pending_debits = v.pending_debits, \
+             pending_credits = v.pending_credits, updated_us = v.updated_us, \
+             version = v.version FROM v WHERE accounts.id = v.id",
+        );
+        let done = qb.build().execute(&mut *conn).await?;
+        if usize::try_from(done.rows_affected()).ok() != Some(chunk.len()) {
+            return Err(StoreError::Corrupt("account missing during a ledger batch"));
+        }
     }
     audit::append_sqlite(conn, w.events).await?;
     Ok(())
