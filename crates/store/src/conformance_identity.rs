@@ -470,6 +470,46 @@ pub async fn identity_session_touch_batches(store: Arc<dyn Store>) {
     let got = store.get_session(&a.id).await.unwrap().unwrap();
     assert_eq!(got.last_counter, 7, "a refused batch changes nothing");
 
+    // Each session at most once in a batch: the same judgements.
+    let unknown = SessionTouch {
+        id: "e".repeat(64),
+        now: T1,
+        counter: Some(1),
+    };
+    let done = store
+        .touch_sessions(&[
+            touch(&a, Some(7)),   // stale
+            touch(&b, None),      // no counter: last seen only
+            touch(&c, Some(100)), // revoked
+            unknown,
+        ])
+        .await
+        .unwrap();
+    assert_eq!(done, [false, true, false, false]);
+    assert_eq!(
+        store
+            .get_session(&b.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_counter,
+        3
+    );
+    let done = store
+        .touch_sessions(&[touch(&a, Some(8)), touch(&b, Some(4))])
+        .await
+        .unwrap();
+    assert_eq!(done, [true, true]);
+    assert_eq!(
+        store
+            .get_session(&a.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_counter,
+        8
+    );
+
     // Concurrent batches with the same counter for one session: exactly one touch wins.
     let mut tasks = Vec::new();
     for _ in 0..8 {

@@ -511,8 +511,38 @@ impl IdentityStore for PgStore {
         // their order), so two instances' batches cannot deadlock.
         let mut order: Vec<usize> = (0..touches.len()).collect();
         order.sort_by(|a, b| touches[*a].id.cmp(&touches[*b].id));
-        let mut done = vec![false; touches.len()];
         let mut tx = self.pool().begin().await?;
+        let distinct = order
+            .windows(2)
+            .all(|w| touches[w[0]].id != touches[w[1]].id);
+        if distinct {
+            // Each session once: lock them in id order, then one statement for the batch.
+            let ids: Vec<String> = order.iter().map(|i| touches[*i].id.clone()).collect();
+            sqlx::query("SELECT id FROM sessions WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+                .bind(&ids)
+                .fetch_all(&mut *tx)
+                .await?;
+            let rows = sqlx::query(
+                "UPDATE sessions AS s SET last_seen_at = v.now, \
+                 last_counter = COALESCE(v.counter, s.last_counter) \
+                 FROM UNNEST($1::text[], $2::timestamptz[], $3::int8[]) AS v(id, now, counter) \
+                 WHERE s.id = v.id AND s.revoked_at IS NULL \
+                 AND (v.counter IS NULL OR s.last_counter < v.counter) RETURNING s.id",
+            )
+            .bind(touches.iter().map(|t| t.id.clone()).collect::<Vec<_>>())
+            .bind(touches.iter().map(|t| t.now).collect::<Vec<_>>())
+            .bind(touches.iter().map(|t| t.counter).collect::<Vec<_>>())
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            let done = rows
+                .iter()
+                .map(|r| r.try_get::<String, _>(0))
+                .collect::<Result<std::collections::HashSet<String>, _>>()?;
+            return Ok(touches.iter().map(|t| done.contains(&t.id)).collect());
+        }
+        // A session touched twice: one after the other, each seeing the one before.
+        let mut done = vec![false; touches.len()];
         for i in order {
             let t = &touches[i];
             let result = match t.counter {

@@ -568,8 +568,32 @@ impl IdentityStore for SqliteStore {
             .iter()
             .map(|t| Ok((t.id.clone(), fmt_time(t.now)?, t.counter)))
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut seen = std::collections::HashSet::new();
+        let distinct = touches.iter().all(|(id, _, _)| seen.insert(id.clone()));
         self.write_tx(move |conn| {
             Box::pin(async move {
+                if distinct {
+                    // Each session once: one statement for the whole batch.
+                    let mut qb =
+                        sqlx::QueryBuilder::<sqlx::Sqlite>::new("WITH v(id, now, counter) AS (");
+                    qb.push_values(&touches, |mut b, (id, now, counter)| {
+                        b.push_bind(id).push_bind(now).push_bind(counter);
+                    });
+                    qb.push(
+                        ") UPDATE sessions SET last_seen_at = v.now, \
+                         last_counter = COALESCE(v.counter, sessions.last_counter) FROM v \
+                         WHERE sessions.id = v.id AND sessions.revoked_at IS NULL \
+                         AND (v.counter IS NULL OR sessions.last_counter < v.counter) \
+                         RETURNING sessions.id",
+                    );
+                    let rows = qb.build().fetch_all(&mut *conn).await?;
+                    let done = rows
+                        .iter()
+                        .map(|r| r.try_get::<String, _>(0))
+                        .collect::<Result<std::collections::HashSet<String>, _>>()?;
+                    return Ok(touches.iter().map(|(id, _, _)| done.contains(id)).collect());
+                }
+                // A session touched twice: one after the other, each seeing the one before.
                 let mut done = Vec::with_capacity(touches.len());
                 for (id, now, counter) in &touches {
                     let result = match counter {
