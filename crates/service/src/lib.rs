@@ -9,6 +9,7 @@ mod cache;
 pub mod clock;
 pub mod entropy;
 mod error;
+mod group_commit;
 mod health;
 pub mod identity;
 pub mod ledger;

@@ -300,16 +300,13 @@ pub async fn identity_challenges_single_use(store: Arc<dyn Store>) {
     assert!(store.consume_challenge(&c.nonce).await.unwrap().is_none());
 }
 
-/// Sessions: counters only increase (replays refused, also concurrently), revocation is
-/// final, revoking the device certificate or removing the device ends its sessions, a login
-/// resets failed-login counts.
-pub async fn identity_sessions(store: Arc<dyn Store>) {
-    with_ca(&store).await;
-    let u = user("u1", "alice");
+/// The CA, user u1 ("alice") and her device d1 with signature certificate 0a.
+async fn alice_with_phone(store: &Arc<dyn Store>) {
+    with_ca(store).await;
     let d = device("d1", "u1");
     store
         .create_user(
-            &u,
+            &user("u1", "alice"),
             Some(NewDevice {
                 device: &d,
                 cert: &cert("0a", "u1", "d1"),
@@ -318,6 +315,13 @@ pub async fn identity_sessions(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
+}
+
+/// Sessions: counters only increase (replays refused, also concurrently), revocation is
+/// final, revoking the device certificate or removing the device ends its sessions, a login
+/// resets failed-login counts.
+pub async fn identity_sessions(store: Arc<dyn Store>) {
+    alice_with_phone(&store).await;
     store.record_login_failure("u1", Some(T1)).await.unwrap();
     let s = session('a', "pub-a", "u1", "d1");
     store.create_session(&s, Vec::new()).await.unwrap();
@@ -401,19 +405,7 @@ pub async fn identity_sessions(store: Arc<dyn Store>) {
 /// touch (a later touch of the same session sees the earlier ones); revoked and unknown sessions
 /// are refused without failing the others; the batch size is bounded.
 pub async fn identity_session_touch_batches(store: Arc<dyn Store>) {
-    with_ca(&store).await;
-    let d = device("d1", "u1");
-    store
-        .create_user(
-            &user("u1", "alice"),
-            Some(NewDevice {
-                device: &d,
-                cert: &cert("0a", "u1", "d1"),
-            }),
-            Vec::new(),
-        )
-        .await
-        .unwrap();
+    alice_with_phone(&store).await;
     let a = session('a', "pub-a", "u1", "d1");
     let b = session('b', "pub-b", "u1", "d1");
     let c = session('c', "pub-c", "u1", "d1");

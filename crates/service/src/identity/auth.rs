@@ -1,5 +1,7 @@
 //! Challenge-response login, request authentication (session + request MAC) and logout.
 
+use std::sync::Arc;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use pqbank_audit::{Outcome, actions};
@@ -17,7 +19,9 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::{Principal, parse_roles, password};
+
 use crate::ca::internal;
+use crate::group_commit::GroupCommit;
 use crate::{Bank, ServiceError};
 
 /// Why an authentication failed. Each maps to one HTTP status and stable problem code.
@@ -653,16 +657,24 @@ impl Bank {
                 Some(mac.counter)
             }
         };
-        let toucher = self
-            .identity
-            .toucher
-            .get_or_init(|| super::toucher::Toucher::spawn(self.store.clone()));
+        // Group commit: the touches of concurrent requests share one transaction.
+        let toucher = self.identity.toucher.get_or_init(|| {
+            let store = self.store.clone();
+            GroupCommit::spawn(
+                "session queue full or stopped",
+                pqbank_store::MAX_TOUCH_BATCH,
+                Arc::new(move |touches| {
+                    let store = store.clone();
+                    Box::pin(async move { store.touch_sessions(touches).await })
+                }),
+            )
+        });
         let touch = pqbank_store::SessionTouch {
             id: session.id.clone(),
             now,
             counter,
         };
-        if !toucher.touch(touch).await? {
+        if !toucher.submit(touch).await? {
             // Either revoked in between or the counter is not above the last one.
             return Err(refuse(if counter.is_some() {
                 AuthFailure::MacReplayed

@@ -5,7 +5,6 @@
 mod auth;
 mod certs;
 pub mod password;
-mod toucher;
 mod users;
 
 use std::collections::HashMap;
@@ -151,7 +150,8 @@ impl RateLimiter {
 pub struct IdentityState {
     pub(crate) config: IdentityConfig,
     pub(crate) login_limiter: RateLimiter,
-    pub(crate) toucher: OnceLock<toucher::Toucher>,
+    pub(crate) toucher:
+        OnceLock<crate::group_commit::GroupCommit<pqbank_store::SessionTouch, bool>>,
     pub(crate) session_keys: SessionKeyCache,
 }
 

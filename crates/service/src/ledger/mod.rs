@@ -4,14 +4,13 @@
 //! Every money movement is a [`TransferPayload`] signed on a device. The service checks the
 //! signature, the signing certificate (chain, revocation, bound to an active device of the
 //! caller) and the caller's right to the source account (Cedar), then hands the command to the
-//! ledger batcher ([`batcher`]): one task per instance groups concurrent commands into one
+//! ledger's group commit ([`crate::group_commit`]): one task per instance groups concurrent commands into one
 //! database transaction (group commit), where the store re-checks the ledger rules under its
 //! locks and writes transfer, postings, balances and audit events together.
 
-mod batcher;
 mod reports;
 
-use std::sync::{OnceLock, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -37,6 +36,7 @@ pub use reports::{ApprovalReport, Statement, VolumeReport};
 use crate::authz::{ObjectRef, authz};
 use crate::ca::internal;
 use crate::cache::BoundedMap;
+use crate::group_commit::GroupCommit;
 use crate::identity::{Principal, parse_roles};
 use crate::{Bank, ServiceError};
 
@@ -74,7 +74,7 @@ impl Default for LedgerConfig {
 pub struct LedgerState {
     pub(crate) config: LedgerConfig,
     policy: RwLock<ApprovalPolicy>,
-    batcher: OnceLock<batcher::Batcher>,
+    batcher: OnceLock<GroupCommit<LedgerCommand, LedgerOutcome>>,
     accounts: BoundedMap<String, AccountFacts>,
     certs: BoundedMap<String, SigningCertFacts>,
 }
@@ -1332,7 +1332,18 @@ impl Bank {
 
     async fn execute(&self, command: LedgerCommand) -> Result<LedgerOutcome, ServiceError> {
         let batcher = self.ledger.batcher.get_or_init(|| {
-            batcher::Batcher::spawn(self.store.clone(), self.ledger.config.max_batch)
+            let store = self.store.clone();
+            GroupCommit::spawn(
+                "ledger queue full or stopped",
+                self.ledger
+                    .config
+                    .max_batch
+                    .clamp(1, pqbank_store::ledger::MAX_LEDGER_BATCH),
+                Arc::new(move |commands| {
+                    let store = store.clone();
+                    Box::pin(async move { store.execute_ledger(commands).await })
+                }),
+            )
         });
         batcher.submit(command).await
     }
