@@ -22,10 +22,9 @@ function num(o: Json, key: string): number {
   return decode.number(o, key);
 }
 
+/** The list member `key` of `o`, each item decoded by `item` (the shared `decode.list`). */
 function list<T>(o: Json, key: string, item: Decoder<T>): T[] {
-  const v = o[key];
-  if (!Array.isArray(v)) throw new TypeError(`${key} is not a list`);
-  return v.map(item);
+  return decode.list(item, key)(o[key]);
 }
 
 export const decodeMoney: Decoder<MoneyValue> = (json) => {
