@@ -19,6 +19,49 @@ use crate::Server;
 
 /// The password test users get.
 pub const TEST_PASSWORD: &str = "violet staple orbit 42";
+
+/// A signed-in test user: the device that signs and the session.
+#[derive(Debug)]
+pub struct TestUser {
+    /// The device's keys (and certificate serial).
+    pub keys: DeviceKeys,
+    /// The session.
+    pub session: Session,
+}
+
+impl TestUser {
+    /// The user's id.
+    pub fn id(&self) -> &str {
+        &self.session.user_id
+    }
+
+    /// The serial of the device's signature certificate.
+    pub fn serial(&self) -> pqbank_domain::CertificateSerial {
+        self.keys.cert_serial.as_deref().unwrap().parse().unwrap()
+    }
+}
+
+impl From<(DeviceKeys, Session)> for TestUser {
+    fn from((keys, session): (DeviceKeys, Session)) -> Self {
+        Self { keys, session }
+    }
+}
+
+/// Sends one request as `who`; the status and the body as JSON (a body that is not JSON as a
+/// JSON string).
+pub async fn call_json(
+    api: &PqbankClient,
+    who: &Session,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let resp = api.send(who, method, path, body).await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+    (status, value)
+}
 use crate::config::{Config, ServeArgs};
 
 /// A running test server.

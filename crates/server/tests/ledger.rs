@@ -16,10 +16,11 @@ use pqbank_domain::payload::{
     TransferReference,
 };
 use pqbank_domain::{
-    AccountId, ApprovalPayload, CertificateSerial, Currency, Timestamp, TransferAmount, TransferId,
-    TransferPayload,
+    AccountId, ApprovalPayload, Currency, Timestamp, TransferAmount, TransferId, TransferPayload,
 };
-use pqbank_server::testkit::{TestApp, TestOptions, spawn_app, spawn_app_with};
+use pqbank_server::testkit::{
+    TestApp, TestOptions, TestUser as User, call_json, spawn_app, spawn_app_with,
+};
 use pqbank_service::clock::ManualClock;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -33,22 +34,6 @@ fn random10() -> [u8; 10] {
     let mut b = [0u8; 10];
     os_rng().unwrap().fill_bytes(&mut b);
     b
-}
-
-/// A signed-in user with the device that signs.
-struct User {
-    keys: DeviceKeys,
-    session: Session,
-}
-
-impl User {
-    fn id(&self) -> &str {
-        &self.session.user_id
-    }
-
-    fn serial(&self) -> CertificateSerial {
-        self.keys.cert_serial.as_deref().unwrap().parse().unwrap()
-    }
 }
 
 fn payload(
@@ -100,13 +85,11 @@ impl Bank {
     }
 
     async fn customer(&self, name: &str) -> User {
-        let (keys, session) = self.app.customer(name).await;
-        User { keys, session }
+        self.app.customer(name).await.into()
     }
 
     async fn staff(&self, name: &str, roles: &[&str]) -> User {
-        let (keys, session) = self.app.staff(name, roles, Some("zrh")).await;
-        User { keys, session }
+        self.app.staff(name, roles, Some("zrh")).await.into()
     }
 
     async fn call(
@@ -116,11 +99,7 @@ impl Bank {
         path: &str,
         body: Option<&Value>,
     ) -> (u16, Value) {
-        let resp = self.api.send(who, method, path, body).await.unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status, value)
+        call_json(&self.api, who, method, path, body).await
     }
 
     async fn open(&self, staff: &User, owner: &User, kind: &str, currency: &str) -> String {

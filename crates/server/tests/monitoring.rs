@@ -16,22 +16,12 @@ use pqbank_domain::payload::{TRANSFER_SIGNATURE_CONTEXT, TransferReference};
 use pqbank_domain::{
     AccountId, CertificateSerial, Currency, Timestamp, TransferAmount, TransferId, TransferPayload,
 };
-use pqbank_server::testkit::{TEST_PASSWORD, TestApp, TestOptions, spawn_app, spawn_app_with};
+use pqbank_server::testkit::{
+    TEST_PASSWORD, TestApp, TestOptions, TestUser as User, call_json, spawn_app, spawn_app_with,
+};
 use pqbank_store::testing::postgres_requested;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-/// A signed-in user with the device that signs.
-struct User {
-    keys: DeviceKeys,
-    session: Session,
-}
-
-impl User {
-    fn id(&self) -> &str {
-        &self.session.user_id
-    }
-}
 
 /// A live stream being read.
 struct Watch {
@@ -93,13 +83,11 @@ impl Bank {
     }
 
     async fn customer(&self, name: &str) -> User {
-        let (keys, session) = self.app.customer(name).await;
-        User { keys, session }
+        self.app.customer(name).await.into()
     }
 
     async fn staff(&self, name: &str, roles: &[&str]) -> User {
-        let (keys, session) = self.app.staff(name, roles, Some("zrh")).await;
-        User { keys, session }
+        self.app.staff(name, roles, Some("zrh")).await.into()
     }
 
     async fn call(
@@ -109,13 +97,7 @@ impl Bank {
         path: &str,
         body: Option<&Value>,
     ) -> (u16, Value) {
-        let resp = self.api.send(who, method, path, body).await.unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        call_json(&self.api, who, method, path, body).await
     }
 
     async fn watch(&self, who: &Session) -> Watch {
