@@ -610,3 +610,111 @@ async fn security_events_are_pushed_live_to_auditors() {
     assert_eq!(r.status(), 404);
     app.stop().await;
 }
+
+/// An open session follows changes to its user and to itself at once, also on another
+/// instance of the bank that has already served (and remembered) the session: new roles apply
+/// to the next request, a disabled user and a revoked session are refused.
+#[tokio::test]
+async fn open_sessions_follow_user_changes_on_every_instance() {
+    let a = spawn_app().await;
+    let b = spawn_app_with(TestOptions {
+        database_url: Some(a.db.url_string.clone()),
+        data_dir: Some(a.data_dir.path().to_owned()),
+        ..TestOptions::default()
+    })
+    .await;
+    let (_, alice) = a.customer("alice").await;
+    let admin = a.admin().await;
+    let (on_a, on_b) = (a.api(), b.api());
+    let roles = |me: pqbank_client::auth::WhoAmI| me.user.roles;
+    // B serves alice twice: the second request uses what B remembers of the session.
+    for _ in 0..2 {
+        assert_eq!(roles(on_b.whoami(&alice).await.unwrap()), ["customer"]);
+    }
+    let alice_id = on_b.whoami(&alice).await.unwrap().user.id;
+    assert_eq!(
+        audit_entries_status(&on_b, &alice).await,
+        403,
+        "a customer reads no audit entries"
+    );
+
+    // New roles (on A) apply to alice's next request on B.
+    let resp = on_a
+        .send(
+            &admin,
+            Method::PUT,
+            &format!("/api/v1/users/{alice_id}/roles"),
+            Some(&json!({"roles": ["customer", "auditor"]})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let mut now = roles(on_b.whoami(&alice).await.unwrap());
+    now.sort();
+    assert_eq!(now, ["auditor", "customer"]);
+    // ... and so do the permissions that come with them.
+    assert_eq!(
+        audit_entries_status(&on_b, &alice).await,
+        200,
+        "an auditor reads audit entries"
+    );
+
+    // Disabled on A: refused on B at once; enabled again: served again.
+    for (action, expect) in [
+        ("disable", Some((403, "account_disabled"))),
+        ("enable", None),
+    ] {
+        let resp = on_a
+            .send(
+                &admin,
+                Method::POST,
+                &format!("/api/v1/users/{alice_id}/{action}"),
+                None,
+            )
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "{action}");
+        match expect {
+            Some(refusal) => {
+                let (status, got) = problem(on_b.whoami(&alice).await.unwrap_err());
+                assert_eq!((status, got.as_str()), refusal);
+            }
+            None => {
+                on_b.whoami(&alice).await.unwrap();
+            }
+        }
+    }
+
+    // The session revoked (by an admin, on A): refused on B.
+    let me = on_b.whoami(&alice).await.unwrap();
+    let resp = on_a
+        .send(
+            &admin,
+            Method::DELETE,
+            &format!("/api/v1/users/{alice_id}/sessions/{}", me.session_id),
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let (status, code) = problem(on_b.whoami(&alice).await.unwrap_err());
+    assert_eq!((status, code.as_str()), (401, "session_invalid"));
+    b.stop().await;
+    a.stop().await;
+}
+
+async fn audit_entries_status(
+    api: &pqbank_client::PqbankClient,
+    session: &pqbank_client::auth::Session,
+) -> u16 {
+    api.send(
+        session,
+        Method::GET,
+        "/api/v1/audit/entries?start=0&end=1",
+        None,
+    )
+    .await
+    .unwrap()
+    .status()
+    .as_u16()
+}

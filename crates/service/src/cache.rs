@@ -1,6 +1,7 @@
 //! Bounded per-instance maps for facts that, once read or computed, stay true (immutable
 //! columns, a verified certificate chain, a decrypted key). Whatever can change (status,
-//! balances, revocation) is never taken from here. Each map holds at most its limit; to make
+//! balances, revocation) is never taken from here unless the same request's write checks it
+//! again in the database (the session cache). Each map holds at most its limit; to make
 //! room an arbitrary entry is dropped. `Debug` shows only the size, so a map of secrets is safe
 //! to print.
 
@@ -53,6 +54,16 @@ impl<K: Eq + Hash + Clone, V: Clone> BoundedMap<K, V> {
         self.get_if(key, |_| true)
     }
 
+    /// Forgets `key`.
+    pub(crate) fn remove<Q>(&self, key: &Q)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries.remove(key);
+    }
+
     /// Sets `key` to `value`, dropping an arbitrary other entry when the map is full.
     pub(crate) fn insert(&self, key: K, value: V) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
@@ -87,6 +98,8 @@ mod tests {
         assert_eq!(map.get("c"), Some(4));
         assert_eq!(map.get_if("c", |v| *v == 5), None);
         assert_eq!(map.get_if("c", |v| *v == 4), Some(4));
-        assert_eq!(format!("{map:?}"), "BoundedMap { len: 2, limit: 2 }");
+        map.remove("c");
+        assert_eq!(map.get("c"), None);
+        assert_eq!(format!("{map:?}"), "BoundedMap { len: 1, limit: 2 }");
     }
 }

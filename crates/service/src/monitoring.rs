@@ -388,10 +388,20 @@ impl Bank {
         // ledger; the audit log is read only for an alert's evidence.
         let max_count = usize::try_from(s.velocity_max_count).unwrap_or(usize::MAX);
         let page = u32::try_from(max_count.saturating_add(2)).unwrap_or(u32::MAX);
-        let window = self
+        // Both reads in one statement: the window and the account's usual.
+        let facts = self
             .store
-            .initiated_since(&principal.user_id, crate::ledger::micros(from)?, page)
+            .monitoring_facts(&pqbank_store::MonitoringQuery {
+                initiator: &principal.user_id,
+                since_us: crate::ledger::micros(from)?,
+                window_limit: page,
+                account: &t.from_account,
+                currency: t.currency.code(),
+                exclude_id: &t.id,
+                history: HISTORY,
+            })
             .await?;
+        let window = facts.window;
         // `own` is the transfer's position (1-based) in the window.
         let own = window.iter().position(|w| w.id == t.id).map(|p| p + 1);
         let total = window
@@ -444,10 +454,7 @@ impl Bank {
             .await;
         }
         // The customer's usual: the average of the account's latest posted transfers.
-        let (n, sum) = self
-            .store
-            .recent_outgoing(&t.from_account, t.currency.code(), &t.id, HISTORY)
-            .await?;
+        let (n, sum) = facts.recent;
         if n >= i64::from(s.unusual_min_history) && n > 0 {
             let average = sum / n;
             if t.amount_minor > average.saturating_mul(i64::from(s.unusual_amount_factor)) {

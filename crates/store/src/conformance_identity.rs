@@ -403,9 +403,15 @@ pub async fn identity_sessions(store: Arc<dyn Store>) {
 
 /// Batched session touches: applied in order in one transaction, each judged as a single
 /// touch (a later touch of the same session sees the earlier ones); revoked and unknown sessions
-/// are refused without failing the others; the batch size is bounded.
+/// are refused without failing the others; the batch size is bounded; an applied touch reports
+/// the current version of the session's user.
 pub async fn identity_session_touch_batches(store: Arc<dyn Store>) {
     alice_with_phone(&store).await;
+    // Only whether each touch applied; every applied one reports alice's current version.
+    let applied = |done: Vec<Option<i64>>, version: i64| -> Vec<bool> {
+        assert!(done.iter().flatten().all(|v| *v == version), "{done:?}");
+        done.iter().map(Option::is_some).collect()
+    };
     let a = session('a', "pub-a", "u1", "d1");
     let b = session('b', "pub-b", "u1", "d1");
     let c = session('c', "pub-c", "u1", "d1");
@@ -441,7 +447,10 @@ pub async fn identity_session_touch_batches(store: Arc<dyn Store>) {
         ])
         .await
         .unwrap();
-    assert_eq!(done, [true, true, false, false, true, false, false, true]);
+    assert_eq!(
+        applied(done, 1),
+        [true, true, false, false, true, false, false, true]
+    );
     let got = store.get_session(&a.id).await.unwrap().unwrap();
     assert_eq!((got.last_counter, got.last_seen_at), (7, T1));
     assert_eq!(
@@ -453,7 +462,7 @@ pub async fn identity_session_touch_batches(store: Arc<dyn Store>) {
             .last_counter,
         3
     );
-    assert_eq!(store.touch_sessions(&[]).await.unwrap(), Vec::<bool>::new());
+    assert!(store.touch_sessions(&[]).await.unwrap().is_empty());
     let too_many = vec![touch(&a, None); MAX_TOUCH_BATCH + 1];
     assert!(matches!(
         store.touch_sessions(&too_many).await,
@@ -477,7 +486,7 @@ pub async fn identity_session_touch_batches(store: Arc<dyn Store>) {
         ])
         .await
         .unwrap();
-    assert_eq!(done, [false, true, false, false]);
+    assert_eq!(applied(done, 1), [false, true, false, false]);
     assert_eq!(
         store
             .get_session(&b.id)
@@ -487,11 +496,23 @@ pub async fn identity_session_touch_batches(store: Arc<dyn Store>) {
             .last_counter,
         3
     );
+    // A change to alice shows in the next touch, so a cached read of her can be checked.
+    let mut alice = store.get_user("u1").await.unwrap().unwrap();
+    alice.roles = "customer,clerk".into();
+    store
+        .update_user(&alice, alice.version, None, Vec::new())
+        .await
+        .unwrap();
     let done = store
         .touch_sessions(&[touch(&a, Some(8)), touch(&b, Some(4))])
         .await
         .unwrap();
-    assert_eq!(done, [true, true]);
+    assert_eq!(applied(done, 2), [true, true]);
+    let done = store
+        .touch_sessions(&[touch(&a, Some(9)), touch(&a, Some(10))])
+        .await
+        .unwrap();
+    assert_eq!(applied(done, 2), [true, true], "the one-by-one path too");
     assert_eq!(
         store
             .get_session(&a.id)
@@ -499,14 +520,14 @@ pub async fn identity_session_touch_batches(store: Arc<dyn Store>) {
             .unwrap()
             .unwrap()
             .last_counter,
-        8
+        10
     );
 
     // Concurrent batches with the same counter for one session: exactly one touch wins.
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let store = store.clone();
-        let batch = vec![touch(&a, Some(9)), touch(&b, Some(9))];
+        let batch = vec![touch(&a, Some(11)), touch(&b, Some(9))];
         tasks.push(tokio::spawn(async move {
             store.touch_sessions(&batch).await.unwrap()
         }));
@@ -515,7 +536,7 @@ pub async fn identity_session_touch_batches(store: Arc<dyn Store>) {
     for t in tasks {
         let done = t.await.unwrap();
         for (w, d) in wins.iter_mut().zip(done) {
-            *w += usize::from(d);
+            *w += usize::from(d.is_some());
         }
     }
     assert_eq!(wins, [1, 1]);

@@ -10,8 +10,8 @@ use time::macros::datetime;
 use crate::conformance_audit::sample_event;
 use crate::{
     AccountChange, AccountChangeError, AccountRecord, AuditBuilder, CreateTransfer, DecideTransfer,
-    Decision, LedgerCommand, LedgerOutcome, Store, TransferFilter, TransferKind, TransferRecord,
-    UserRecord, UserStatus, WindowTransfer,
+    Decision, LedgerCommand, LedgerOutcome, MonitoringFacts, MonitoringQuery, Store,
+    TransferFilter, TransferKind, TransferRecord, UserRecord, UserStatus, WindowTransfer,
 };
 
 const T0: OffsetDateTime = datetime!(2026-11-29 10:00:00 UTC);
@@ -232,6 +232,54 @@ pub async fn ledger_monitoring_window(store: Arc<dyn Store>) {
             .await
             .unwrap()
             .is_empty()
+    );
+    // Both monitoring reads in one call give the answers of the two separate reads.
+    let (from, to, usd) = (uuid(10), uuid(11), "USD");
+    for (initiator, since_us, limit, account, currency, exclude) in [
+        ("u1", US0 - 10_000, 100, from.as_str(), "EUR", uuid(5)),
+        ("u1", US0 + 2, 2, from.as_str(), "EUR", uuid(1)),
+        ("u2", US0, 100, to.as_str(), "EUR", uuid(6)),
+        ("nobody", 0, 100, from.as_str(), usd, uuid(9)),
+    ] {
+        let q = MonitoringQuery {
+            initiator,
+            since_us,
+            window_limit: limit,
+            account,
+            currency,
+            exclude_id: &exclude,
+            history: 3,
+        };
+        let facts = store.monitoring_facts(&q).await.unwrap();
+        let separate = MonitoringFacts {
+            window: store
+                .initiated_since(initiator, since_us, limit)
+                .await
+                .unwrap(),
+            recent: store
+                .recent_outgoing(account, currency, &exclude, 3)
+                .await
+                .unwrap(),
+        };
+        assert_eq!(facts, separate, "{q:?}");
+    }
+    let facts = store
+        .monitoring_facts(&MonitoringQuery {
+            initiator: "u1",
+            since_us: US0,
+            window_limit: 100,
+            account: &from,
+            currency: "EUR",
+            exclude_id: &uuid(5),
+            history: 3,
+        })
+        .await
+        .unwrap();
+    assert_eq!(facts.window.len(), 5);
+    assert_eq!(
+        facts.recent,
+        (3, 200 + 300 + 400),
+        "the latest three before 5"
     );
 }
 

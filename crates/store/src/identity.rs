@@ -424,14 +424,18 @@ pub trait IdentityStore {
             .touch_sessions(std::slice::from_ref(&touch))
             .await?
             .first()
-            .copied()
-            .unwrap_or(false))
+            .is_some_and(Option::is_some))
     }
     /// Applies many touches in order in one transaction (one commit for many requests: group
-    /// commit), each exactly as [`IdentityStore::touch_session`] would; one result per touch. A
-    /// touch of the same session later in the slice sees the earlier ones. At most
-    /// [`MAX_TOUCH_BATCH`] touches; more are refused with [`StoreError::Invalid`].
-    async fn touch_sessions(&self, touches: &[SessionTouch]) -> Result<Vec<bool>, StoreError>;
+    /// commit), each exactly as [`IdentityStore::touch_session`] would; one result per touch:
+    /// the version of the session's user ([`UserRecord::version`]) when the touch applied, so
+    /// that a caller holding an earlier read of the user can tell whether it is still current;
+    /// `None` when refused. A touch of the same session later in the slice sees the earlier
+    /// ones. At most [`MAX_TOUCH_BATCH`] touches; more are refused with [`StoreError::Invalid`].
+    async fn touch_sessions(
+        &self,
+        touches: &[SessionTouch],
+    ) -> Result<Vec<Option<i64>>, StoreError>;
     /// A user's sessions, newest first.
     async fn list_sessions(
         &self,

@@ -406,6 +406,35 @@ pub struct WindowTransfer {
     pub amount_minor: i64,
 }
 
+/// What the transfer monitoring rules read about one new transfer
+/// ([`LedgerStore::monitoring_facts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonitoringQuery<'a> {
+    /// The initiator, for [`LedgerStore::initiated_since`].
+    pub initiator: &'a str,
+    /// Start of the velocity window (µs).
+    pub since_us: i64,
+    /// Most window transfers to read.
+    pub window_limit: u32,
+    /// The source account, for [`LedgerStore::recent_outgoing`].
+    pub account: &'a str,
+    /// The transfer's currency.
+    pub currency: &'a str,
+    /// The transfer itself, left out of the account's usual.
+    pub exclude_id: &'a str,
+    /// How many recent transfers make the usual.
+    pub history: u32,
+}
+
+/// The answers to a [`MonitoringQuery`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitoringFacts {
+    /// As [`LedgerStore::initiated_since`].
+    pub window: Vec<WindowTransfer>,
+    /// As [`LedgerStore::recent_outgoing`]: count and sum.
+    pub recent: (i64, i64),
+}
+
 /// One row of the volume report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VolumeRow {
@@ -525,6 +554,23 @@ pub trait LedgerStore {
         exclude_id: &str,
         limit: u32,
     ) -> Result<(i64, i64), StoreError>;
+
+    /// Both reads of the transfer monitoring rules, [`LedgerStore::initiated_since`] and
+    /// [`LedgerStore::recent_outgoing`], with the same answers (backends answer both in one
+    /// statement).
+    async fn monitoring_facts(
+        &self,
+        q: &MonitoringQuery<'_>,
+    ) -> Result<MonitoringFacts, StoreError> {
+        Ok(MonitoringFacts {
+            window: self
+                .initiated_since(q.initiator, q.since_us, q.window_limit)
+                .await?,
+            recent: self
+                .recent_outgoing(q.account, q.currency, q.exclude_id, q.history)
+                .await?,
+        })
+    }
 
     /// Posted transfers per UTC day and currency since `since_us`.
     async fn volume_by_day(&self, since_us: i64) -> Result<Vec<VolumeRow>, StoreError>;

@@ -48,8 +48,8 @@ pub use identity::{
 pub use ledger::{
     AccountAuditBuilder, AccountChange, AccountChangeError, AccountRecord, AuditBuilder,
     CreateTransfer, DecideTransfer, Decision, LedgerCheck, LedgerCommand, LedgerOutcome,
-    LedgerStore, MAX_WINDOW_TRANSFERS, PostingRecord, TransferFilter, TransferKind, TransferRecord,
-    VolumeRow, WindowTransfer,
+    LedgerStore, MAX_WINDOW_TRANSFERS, MonitoringFacts, MonitoringQuery, PostingRecord,
+    TransferFilter, TransferKind, TransferRecord, VolumeRow, WindowTransfer,
 };
 pub use pki::{
     CaKind, CaRecord, CertKind, CertRecord, CertStatus, CrlRecord, MAX_REVOCATIONS, PkiStore,

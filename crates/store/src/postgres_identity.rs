@@ -500,7 +500,10 @@ impl IdentityStore for PgStore {
         )))
     }
 
-    async fn touch_sessions(&self, touches: &[SessionTouch]) -> Result<Vec<bool>, StoreError> {
+    async fn touch_sessions(
+        &self,
+        touches: &[SessionTouch],
+    ) -> Result<Vec<Option<i64>>, StoreError> {
         if touches.len() > MAX_TOUCH_BATCH {
             return Err(StoreError::Invalid("too many session touches in one batch"));
         }
@@ -527,7 +530,8 @@ impl IdentityStore for PgStore {
                  last_counter = COALESCE(v.counter, s.last_counter) \
                  FROM UNNEST($1::text[], $2::timestamptz[], $3::int8[]) AS v(id, now, counter) \
                  WHERE s.id = v.id AND s.revoked_at IS NULL \
-                 AND (v.counter IS NULL OR s.last_counter < v.counter) RETURNING s.id",
+                 AND (v.counter IS NULL OR s.last_counter < v.counter) \
+                 RETURNING s.id, (SELECT u.version FROM users AS u WHERE u.id = s.user_id)",
             )
             .bind(touches.iter().map(|t| t.id.clone()).collect::<Vec<_>>())
             .bind(touches.iter().map(|t| t.now).collect::<Vec<_>>())
@@ -537,36 +541,28 @@ impl IdentityStore for PgStore {
             tx.commit().await?;
             let done = rows
                 .iter()
-                .map(|r| r.try_get::<String, _>(0))
-                .collect::<Result<std::collections::HashSet<String>, _>>()?;
-            return Ok(touches.iter().map(|t| done.contains(&t.id)).collect());
+                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+                .collect::<Result<std::collections::HashMap<String, i64>, sqlx::Error>>()?;
+            return Ok(touches.iter().map(|t| done.get(&t.id).copied()).collect());
         }
         // A session touched twice: one after the other, each seeing the one before.
-        let mut done = vec![false; touches.len()];
+        let mut done = vec![None; touches.len()];
         for i in order {
             let t = &touches[i];
-            let result = match t.counter {
-                Some(c) => {
-                    sqlx::query(
-                        "UPDATE sessions SET last_seen_at = $1, last_counter = $2 \
-                         WHERE id = $3 AND revoked_at IS NULL AND last_counter < $2",
-                    )
-                    .bind(t.now)
-                    .bind(c)
-                    .bind(&t.id)
-                    .execute(&mut *tx)
-                    .await?
-                }
-                None => sqlx::query(
-                    "UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-                )
-                .bind(t.now)
-                .bind(&t.id)
-                .execute(&mut *tx)
-                .await?,
-            };
+            let version: Option<i64> = sqlx::query_scalar(
+                "UPDATE sessions SET last_seen_at = $1, \
+                 last_counter = COALESCE($2, last_counter) \
+                 WHERE id = $3 AND revoked_at IS NULL \
+                 AND ($2::int8 IS NULL OR last_counter < $2) \
+                 RETURNING (SELECT u.version FROM users AS u WHERE u.id = sessions.user_id)",
+            )
+            .bind(t.now)
+            .bind(t.counter)
+            .bind(&t.id)
+            .fetch_optional(&mut *tx)
+            .await?;
             if let Some(slot) = done.get_mut(i) {
-                *slot = result.rows_affected() == 1;
+                *slot = version;
             }
         }
         tx.commit().await?;

@@ -13,8 +13,9 @@ use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use crate::ledger::{
     AccountAuditBuilder, AccountChange, AccountChangeError, AccountRecord, LEDGER_CHECKS,
     LedgerCheck, LedgerCommand, LedgerOutcome, LedgerStore, LedgerWrites, MAX_WINDOW_TRANSFERS,
-    PostingRecord, TransferFilter, TransferKind, TransferRecord, VolumeRow, WindowTransfer,
-    account_ids, apply_account_change, check_account, page, plan_ledger, transfer_ids,
+    MonitoringFacts, MonitoringQuery, PostingRecord, TransferFilter, TransferKind, TransferRecord,
+    VolumeRow, WindowTransfer, account_ids, apply_account_change, check_account, page, plan_ledger,
+    transfer_ids,
 };
 use crate::sqlite_ledger::{ACCOUNT_COLUMNS, TRANSFER_COLUMNS};
 use crate::{PgStore, StoreError, audit};
@@ -568,6 +569,57 @@ impl LedgerStore for PgStore {
         .fetch_one(self.pool())
         .await?;
         Ok((row.try_get("n")?, row.try_get("total")?))
+    }
+
+    async fn monitoring_facts(
+        &self,
+        q: &MonitoringQuery<'_>,
+    ) -> Result<MonitoringFacts, StoreError> {
+        // One statement: the window's rows (part 0) and one row with the usual (part 1).
+        let rows = sqlx::query(
+            "SELECT 0 AS part, id, created_us, currency, amount_minor FROM ( \
+             SELECT id, created_us, currency, amount_minor FROM transfers \
+             WHERE initiator_id = $1 AND kind = 'transfer' AND created_us >= $2 \
+             ORDER BY created_us, id LIMIT $3) win \
+             UNION ALL \
+             SELECT 1, NULL, COUNT(*)::BIGINT, NULL, COALESCE(SUM(amount_minor), 0)::BIGINT FROM ( \
+             SELECT amount_minor FROM transfers WHERE from_account = $4 AND currency = $5 \
+             AND status = 'posted' AND kind = 'transfer' AND id <> $6 \
+             ORDER BY created_us DESC LIMIT $7) recent",
+        )
+        .bind(q.initiator)
+        .bind(q.since_us)
+        .bind(i64::from(q.window_limit.min(MAX_WINDOW_TRANSFERS)))
+        .bind(q.account)
+        .bind(q.currency)
+        .bind(q.exclude_id)
+        .bind(i64::from(q.history.min(100)))
+        .fetch_all(self.pool())
+        .await?;
+        let mut facts = MonitoringFacts {
+            window: Vec::new(),
+            recent: (0, 0),
+        };
+        for r in &rows {
+            if r.try_get::<i32, _>("part")? == 0 {
+                facts.window.push(WindowTransfer {
+                    id: r.try_get("id")?,
+                    created_us: r.try_get("created_us")?,
+                    currency: r
+                        .try_get::<String, _>("currency")?
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt("currency"))?,
+                    amount_minor: r.try_get("amount_minor")?,
+                });
+            } else {
+                facts.recent = (r.try_get("created_us")?, r.try_get("amount_minor")?);
+            }
+        }
+        // A compound statement's row order is not promised: oldest first, as initiated_since.
+        facts
+            .window
+            .sort_by(|a, b| (a.created_us, &a.id).cmp(&(b.created_us, &b.id)));
+        Ok(facts)
     }
 
     async fn volume_by_day(&self, since_us: i64) -> Result<Vec<VolumeRow>, StoreError> {

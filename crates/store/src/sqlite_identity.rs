@@ -557,7 +557,10 @@ impl IdentityStore for SqliteStore {
         )))
     }
 
-    async fn touch_sessions(&self, touches: &[SessionTouch]) -> Result<Vec<bool>, StoreError> {
+    async fn touch_sessions(
+        &self,
+        touches: &[SessionTouch],
+    ) -> Result<Vec<Option<i64>>, StoreError> {
         if touches.len() > MAX_TOUCH_BATCH {
             return Err(StoreError::Invalid("too many session touches in one batch"));
         }
@@ -584,43 +587,37 @@ impl IdentityStore for SqliteStore {
                          last_counter = COALESCE(v.counter, sessions.last_counter) FROM v \
                          WHERE sessions.id = v.id AND sessions.revoked_at IS NULL \
                          AND (v.counter IS NULL OR sessions.last_counter < v.counter) \
-                         RETURNING sessions.id",
+                         RETURNING sessions.id, \
+                         (SELECT version FROM users WHERE users.id = sessions.user_id)",
                     );
                     let rows = qb.build().fetch_all(&mut *conn).await?;
                     let done = rows
                         .iter()
-                        .map(|r| r.try_get::<String, _>(0))
-                        .collect::<Result<std::collections::HashSet<String>, _>>()?;
-                    return Ok(touches.iter().map(|(id, _, _)| done.contains(id)).collect());
+                        .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+                        .collect::<Result<std::collections::HashMap<String, i64>, sqlx::Error>>()?;
+                    return Ok(touches
+                        .iter()
+                        .map(|(id, _, _)| done.get(id).copied())
+                        .collect());
                 }
                 // A session touched twice: one after the other, each seeing the one before.
                 let mut done = Vec::with_capacity(touches.len());
                 for (id, now, counter) in &touches {
-                    let result = match counter {
-                        Some(c) => {
-                            sqlx::query(
-                                "UPDATE sessions SET last_seen_at = ?, last_counter = ? \
-                                 WHERE id = ? AND revoked_at IS NULL AND last_counter < ?",
-                            )
-                            .bind(now)
-                            .bind(c)
-                            .bind(id)
-                            .bind(c)
-                            .execute(&mut *conn)
-                            .await?
-                        }
-                        None => {
-                            sqlx::query(
-                                "UPDATE sessions SET last_seen_at = ? \
-                                 WHERE id = ? AND revoked_at IS NULL",
-                            )
-                            .bind(now)
-                            .bind(id)
-                            .execute(&mut *conn)
-                            .await?
-                        }
-                    };
-                    done.push(result.rows_affected() == 1);
+                    let version: Option<i64> = sqlx::query_scalar(
+                        "UPDATE sessions SET last_seen_at = ?, \
+                         last_counter = COALESCE(?, last_counter) \
+                         WHERE id = ? AND revoked_at IS NULL \
+                         AND (? IS NULL OR last_counter < ?) \
+                         RETURNING (SELECT version FROM users WHERE users.id = sessions.user_id)",
+                    )
+                    .bind(now)
+                    .bind(counter)
+                    .bind(id)
+                    .bind(counter)
+                    .bind(counter)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                    done.push(version);
                 }
                 Ok(done)
             })

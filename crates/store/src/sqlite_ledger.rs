@@ -11,8 +11,9 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use crate::ledger::{
     AccountAuditBuilder, AccountChange, AccountChangeError, AccountRecord, LEDGER_CHECKS,
     LedgerCheck, LedgerCommand, LedgerOutcome, LedgerStore, LedgerWrites, MAX_WINDOW_TRANSFERS,
-    PostingRecord, TransferFilter, TransferKind, TransferRecord, VolumeRow, WindowTransfer,
-    account_ids, apply_account_change, check_account, page, plan_ledger, transfer_ids,
+    MonitoringFacts, MonitoringQuery, PostingRecord, TransferFilter, TransferKind, TransferRecord,
+    VolumeRow, WindowTransfer, account_ids, apply_account_change, check_account, page, plan_ledger,
+    transfer_ids,
 };
 use crate::{SqliteStore, StoreError, audit};
 
@@ -600,6 +601,57 @@ impl LedgerStore for SqliteStore {
         .fetch_one(self.pool())
         .await?;
         Ok((row.try_get("n")?, row.try_get("total")?))
+    }
+
+    async fn monitoring_facts(
+        &self,
+        q: &MonitoringQuery<'_>,
+    ) -> Result<MonitoringFacts, StoreError> {
+        // One statement: the window's rows (part 0) and one row with the usual (part 1).
+        let rows = sqlx::query(
+            "SELECT 0 AS part, id, created_us, currency, amount_minor FROM ( \
+             SELECT id, created_us, currency, amount_minor FROM transfers \
+             WHERE initiator_id = ? AND kind = 'transfer' AND created_us >= ? \
+             ORDER BY created_us, id LIMIT ?) win \
+             UNION ALL \
+             SELECT 1, NULL, COUNT(*), NULL, COALESCE(SUM(amount_minor), 0) FROM ( \
+             SELECT amount_minor FROM transfers WHERE from_account = ? AND currency = ? \
+             AND status = 'posted' AND kind = 'transfer' AND id <> ? \
+             ORDER BY created_us DESC LIMIT ?) recent",
+        )
+        .bind(q.initiator)
+        .bind(q.since_us)
+        .bind(i64::from(q.window_limit.min(MAX_WINDOW_TRANSFERS)))
+        .bind(q.account)
+        .bind(q.currency)
+        .bind(q.exclude_id)
+        .bind(i64::from(q.history.min(100)))
+        .fetch_all(self.pool())
+        .await?;
+        let mut facts = MonitoringFacts {
+            window: Vec::new(),
+            recent: (0, 0),
+        };
+        for r in &rows {
+            if r.try_get::<i32, _>("part")? == 0 {
+                facts.window.push(WindowTransfer {
+                    id: r.try_get("id")?,
+                    created_us: r.try_get("created_us")?,
+                    currency: r
+                        .try_get::<String, _>("currency")?
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt("currency"))?,
+                    amount_minor: r.try_get("amount_minor")?,
+                });
+            } else {
+                facts.recent = (r.try_get("created_us")?, r.try_get("amount_minor")?);
+            }
+        }
+        // A compound statement's row order is not promised: oldest first, as initiated_since.
+        facts
+            .window
+            .sort_by(|a, b| (a.created_us, &a.id).cmp(&(b.created_us, &b.id)));
+        Ok(facts)
     }
 
     async fn volume_by_day(&self, since_us: i64) -> Result<Vec<VolumeRow>, StoreError> {

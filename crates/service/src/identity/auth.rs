@@ -607,32 +607,25 @@ impl Bank {
             return Err(LoginError::Refused(AuthFailure::SessionInvalid, None));
         }
         let id = session_id_for_token(token);
-        let (session, user) = self
-            .store
-            .get_session_and_user(&id)
-            .await?
-            .ok_or(LoginError::Refused(AuthFailure::SessionInvalid, None))?;
+        // This instance's earlier read of the session and its user, if it would pass every check
+        // below as it stands (revocation, user changes and the counter are checked again by the
+        // touch in the database, so a stale entry cannot let a request through); otherwise read.
+        let cached = self
+            .identity
+            .sessions
+            .get_if(&id, |(s, u)| session_refusal(s, u, now).is_none());
+        let (session, user) = match cached {
+            Some(hit) => hit,
+            None => self.read_session(&id).await?,
+        };
         let refuse = |f| LoginError::Refused(f, Some(Box::new(user.clone())));
-        if session.revoked_at.is_some() {
-            // Say why when the device certificate was revoked (its sessions end with it), so
-            // the client can tell the user; also raises the revoked-device security event.
-            let cert_revoked = self
-                .store
-                .get_certificate(&session.cert_serial)
-                .await?
-                .is_some_and(|c| c.status == pqbank_store::CertStatus::Revoked);
-            return Err(refuse(if cert_revoked {
-                AuthFailure::DeviceRevoked
+        if let Some(failure) = session_refusal(&session, &user, now) {
+            self.identity.sessions.remove(&id);
+            return Err(refuse(if failure == AuthFailure::SessionInvalid {
+                self.revocation_reason(&session).await?
             } else {
-                AuthFailure::SessionInvalid
+                failure
             }));
-        }
-        let idle = time::Duration::seconds(session.idle_secs);
-        if now >= session.expires_at || now >= session.last_seen_at + idle {
-            return Err(refuse(AuthFailure::SessionExpired));
-        }
-        if user.status != UserStatus::Active {
-            return Err(refuse(AuthFailure::AccountDisabled));
         }
         let counter = match &facts.mac {
             None if facts.state_changing => return Err(refuse(AuthFailure::MacRequired)),
@@ -674,15 +667,59 @@ impl Bank {
             now,
             counter,
         };
-        if !toucher.submit(touch).await? {
-            // Either revoked in between or the counter is not above the last one.
-            return Err(refuse(if counter.is_some() {
+        let Some(user_version) = toucher.submit(touch).await? else {
+            // Revoked since it was read, or the counter is not above the last one.
+            self.identity.sessions.remove(&id);
+            let (current, _) = self.read_session(&id).await?;
+            return Err(refuse(if current.revoked_at.is_some() {
+                self.revocation_reason(&current).await?
+            } else if counter.is_some() {
                 AuthFailure::MacReplayed
             } else {
                 AuthFailure::SessionInvalid
             }));
-        }
-        Ok(principal_for(&user, &session)?)
+        };
+        let (mut session, user) = if user_version == user.version {
+            (session, user)
+        } else {
+            // The user changed since this read (roles, status): judge by the current record.
+            let (session, user) = self.read_session(&id).await?;
+            if user.status != UserStatus::Active {
+                self.identity.sessions.remove(&id);
+                return Err(LoginError::Refused(
+                    AuthFailure::AccountDisabled,
+                    Some(Box::new(user)),
+                ));
+            }
+            (session, user)
+        };
+        session.last_seen_at = now;
+        let principal = principal_for(&user, &session)?;
+        self.identity.sessions.insert(id, (session, user));
+        Ok(principal)
+    }
+
+    /// The session and its user as stored; a refusal when the session is unknown.
+    async fn read_session(&self, id: &str) -> Result<(SessionRecord, UserRecord), LoginError> {
+        self.store
+            .get_session_and_user(id)
+            .await?
+            .ok_or(LoginError::Refused(AuthFailure::SessionInvalid, None))
+    }
+
+    /// Why a revoked session ends: its device certificate was revoked (the client can tell the
+    /// user; also raises the revoked-device security event) or it was logged out.
+    async fn revocation_reason(&self, session: &SessionRecord) -> Result<AuthFailure, LoginError> {
+        let cert_revoked = self
+            .store
+            .get_certificate(&session.cert_serial)
+            .await?
+            .is_some_and(|c| c.status == pqbank_store::CertStatus::Revoked);
+        Ok(if cert_revoked {
+            AuthFailure::DeviceRevoked
+        } else {
+            AuthFailure::SessionInvalid
+        })
     }
 
     /// The session's request-MAC key: from this instance's cache, or decrypted from the stored
@@ -727,6 +764,25 @@ impl Bank {
             )
             .await?;
         Ok(())
+    }
+}
+
+/// Why a session may not be used at `now` as read (revoked, expired, idle, user not active);
+/// `SessionInvalid` stands for revoked.
+fn session_refusal(
+    session: &SessionRecord,
+    user: &UserRecord,
+    now: OffsetDateTime,
+) -> Option<AuthFailure> {
+    let idle = time::Duration::seconds(session.idle_secs);
+    if session.revoked_at.is_some() {
+        Some(AuthFailure::SessionInvalid)
+    } else if now >= session.expires_at || now >= session.last_seen_at + idle {
+        Some(AuthFailure::SessionExpired)
+    } else if user.status != UserStatus::Active {
+        Some(AuthFailure::AccountDisabled)
+    } else {
+        None
     }
 }
 

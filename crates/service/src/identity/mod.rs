@@ -145,14 +145,46 @@ impl RateLimiter {
 }
 
 /// Shared identity state: configuration, rate limits, the session toucher (group commit of
-/// session activity) and the session-key cache.
+/// session activity), the session-key cache and the session cache.
 #[derive(Debug, Default)]
 pub struct IdentityState {
     pub(crate) config: IdentityConfig,
     pub(crate) login_limiter: RateLimiter,
     pub(crate) toucher:
-        OnceLock<crate::group_commit::GroupCommit<pqbank_store::SessionTouch, bool>>,
+        OnceLock<crate::group_commit::GroupCommit<pqbank_store::SessionTouch, Option<i64>>>,
     pub(crate) session_keys: SessionKeyCache,
+    pub(crate) sessions: SessionCache,
+}
+
+/// Most sessions an instance remembers.
+const SESSION_CACHE_LIMIT: usize = 10_000;
+
+/// This instance's last read of each session and its user, keyed by session id, so that a
+/// request costs no read. An entry is used only if it passes every check as it stands; what
+/// can change elsewhere is checked again in the request's own write: the session touch refuses
+/// a revoked session or a stale counter and reports the user's current version, and a
+/// different version means the user is read again.
+pub(crate) struct SessionCache(
+    BoundedMap<String, (pqbank_store::SessionRecord, pqbank_store::UserRecord)>,
+);
+
+impl Default for SessionCache {
+    fn default() -> Self {
+        Self(BoundedMap::new(SESSION_CACHE_LIMIT))
+    }
+}
+
+impl std::fmt::Debug for SessionCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::ops::Deref for SessionCache {
+    type Target = BoundedMap<String, (pqbank_store::SessionRecord, pqbank_store::UserRecord)>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 /// Most decrypted session keys an instance keeps.
@@ -160,8 +192,7 @@ const SESSION_KEY_CACHE_LIMIT: usize = 10_000;
 
 /// Decrypted request-MAC keys by session, so that a request costs no KEM decapsulation. An
 /// entry is used only while the stored encrypted key is byte-for-byte the one it was decrypted
-/// from; the session itself (revocation, expiry, counter) is still read from the database on
-/// every request. Keys are zeroized when dropped.
+/// from. Keys are zeroized when dropped.
 pub(crate) struct SessionKeyCache(BoundedMap<String, (Vec<u8>, pqbank_crypto::SecretBytes)>);
 
 impl Default for SessionKeyCache {
