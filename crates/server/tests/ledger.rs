@@ -448,6 +448,66 @@ async fn transfers_refusals_and_idempotency() {
         "{e}"
     );
 
+    // A removed device: removal revokes its certificates, so its signatures are refused (and
+    // on another instance that has not yet heard of the revocation, the ledger still finds the
+    // device removed in the transaction that would book the transfer: the conformance suite's
+    // `ledger_signing_devices`). Nothing is booked.
+    let mut third = DeviceKeys::generate(SignatureAlgorithm::MlDsa65Ed25519).unwrap();
+    let (s, added) = bank
+        .call(
+            &alice.session,
+            Method::POST,
+            &format!("/api/v1/users/{}/devices", alice.id()),
+            Some(&json!({"device_name": "watch", "csr_pem": third.csr_pem().unwrap()})),
+        )
+        .await;
+    assert_eq!(s, 201, "{added}");
+    third.cert_serial = Some(added["certificate_serial"].as_str().unwrap().to_owned());
+    let watch = User {
+        keys: third,
+        session: Session::restore(
+            alice.session.token.clone(),
+            alice.session.session_id.clone(),
+            alice.session.user_id.clone(),
+            alice.session.roles.clone(),
+            alice.session.key().clone(),
+            0,
+        ),
+    };
+    let (s, e) = bank
+        .call(
+            &alice.session,
+            Method::DELETE,
+            &format!("/api/v1/devices/{}", added["device_id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(s, 204, "{e}");
+    let p = payload(&watch, &a_eur, &b_eur, 100, Currency::EUR, "from the watch");
+    let transfer_id = p.transfer_id.to_string();
+    let (s, e) = bank
+        .call(
+            &alice.session,
+            Method::POST,
+            "/api/v1/transfers",
+            Some(&signed_body(&watch.keys, &p)),
+        )
+        .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (422, Some("certificate_revoked")),
+        "{e}"
+    );
+    let (s, _) = bank
+        .call(
+            &alice.session,
+            Method::GET,
+            &format!("/api/v1/transfers/{transfer_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 404, "nothing was booked");
+
     // Reads: transactions newest first with running balances, transfers list, statement CSV.
     let (s, tx) = bank
         .call(

@@ -34,7 +34,7 @@ fn user(id: &str, username: &str) -> UserRecord {
     }
 }
 
-fn device(id: &str, user_id: &str) -> DeviceRecord {
+pub(crate) fn device(id: &str, user_id: &str) -> DeviceRecord {
     DeviceRecord {
         id: id.into(),
         user_id: user_id.into(),
@@ -45,7 +45,7 @@ fn device(id: &str, user_id: &str) -> DeviceRecord {
     }
 }
 
-fn cert(serial: &str, user_id: &str, device_id: &str) -> CertRecord {
+pub(crate) fn cert(serial: &str, user_id: &str, device_id: &str) -> CertRecord {
     CertRecord {
         serial: serial.into(),
         ca_id: "iss".into(),
@@ -60,7 +60,7 @@ fn cert(serial: &str, user_id: &str, device_id: &str) -> CertRecord {
     }
 }
 
-async fn with_ca(store: &Arc<dyn Store>) {
+pub(crate) async fn with_ca(store: &Arc<dyn Store>) {
     store
         .insert_ca(&CaRecord {
             id: "iss".into(),

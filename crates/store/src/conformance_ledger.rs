@@ -104,12 +104,13 @@ fn create(t: TransferRecord) -> LedgerCommand {
     LedgerCommand::Create(Box::new(CreateTransfer {
         transfer: t,
         policy: ApprovalPolicy::default(),
+        signing_device: None,
         audit: one_event("u1"),
     }))
 }
 
 fn decide(id: u32, decision: Decision, by: Option<&str>, now_us: i64) -> LedgerCommand {
-    LedgerCommand::Decide(DecideTransfer {
+    LedgerCommand::Decide(Box::new(DecideTransfer {
         transfer_id: uuid(id),
         decision,
         decided_by: by.map(str::to_owned),
@@ -120,8 +121,9 @@ fn decide(id: u32, decision: Decision, by: Option<&str>, now_us: i64) -> LedgerC
         approval_cert_serial: None,
         reason: (decision == Decision::Reject).then(|| "not today".to_owned()),
         now_us,
+        signing_device: None,
         audit: one_event("u2"),
-    })
+    }))
 }
 
 async fn run(store: &Arc<dyn Store>, cmd: LedgerCommand) -> LedgerOutcome {
@@ -281,6 +283,106 @@ pub async fn ledger_monitoring_window(store: Arc<dyn Store>) {
         (3, 200 + 300 + 400),
         "the latest three before 5"
     );
+}
+
+/// The signing device is checked in the batch's own transaction: a transfer or an approval
+/// signed on a removed (or unknown) device is refused with nothing booked, without failing the
+/// rest of the batch.
+pub async fn ledger_signing_devices(store: Arc<dyn Store>) {
+    books(&store).await;
+    crate::conformance_identity::with_ca(&store).await;
+    // u1 binds a phone (d1) and a tablet (d2, then removed); u2 a phone (d3).
+    for (user, version, device, serial) in [
+        ("u1", 1, "d1", "0a"),
+        ("u1", 2, "d2", "0b"),
+        ("u2", 1, "d3", "0c"),
+    ] {
+        let mut record = store.get_user(user).await.unwrap().unwrap();
+        assert_eq!(record.version, version);
+        record.updated_at = T0;
+        store
+            .update_user(
+                &record,
+                version,
+                Some(crate::NewDevice {
+                    device: &crate::conformance_identity::device(device, user),
+                    cert: &crate::conformance_identity::cert(serial, user, device),
+                }),
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+    }
+    assert!(store.remove_device("d2", T0, Vec::new()).await.unwrap());
+    let signed = |t: TransferRecord, device: &str| {
+        LedgerCommand::Create(Box::new(CreateTransfer {
+            transfer: t,
+            policy: ApprovalPolicy::default(),
+            signing_device: Some(device.to_owned()),
+            audit: one_event("u1"),
+        }))
+    };
+    let outcomes = store
+        .execute_ledger(&[
+            signed(transfer(1, 10, 11, 100, "u1"), "d1"),
+            signed(transfer(2, 10, 11, 200, "u1"), "d2"),
+            signed(transfer(3, 10, 11, 300, "u1"), "nope"),
+            signed(transfer(4, 10, 11, 400, "u1"), "d1"),
+        ])
+        .await
+        .unwrap();
+    assert!(matches!(outcomes[0], LedgerOutcome::Created(_)));
+    assert_eq!(outcomes[1], LedgerOutcome::DeviceNotActive);
+    assert_eq!(outcomes[2], LedgerOutcome::DeviceNotActive);
+    assert!(matches!(outcomes[3], LedgerOutcome::Created(_)));
+    for (id, stored) in [(1, true), (2, false), (3, false), (4, true)] {
+        assert_eq!(
+            store.get_transfer(&uuid(id)).await.unwrap().is_some(),
+            stored,
+            "transfer {id}"
+        );
+    }
+    assert_eq!(balance(&store, 10).await, (100_000 - 500, 0, 0));
+
+    // An approval signed on a removed device changes nothing; on an active one it posts.
+    let policy = ApprovalPolicy::default().with_threshold(
+        pqbank_domain::ApprovalThreshold::new(pqbank_domain::Money::from_minor(
+            10_000,
+            Currency::EUR,
+        ))
+        .unwrap(),
+    );
+    let pending = LedgerCommand::Create(Box::new(CreateTransfer {
+        transfer: transfer(5, 10, 11, 20_000, "u1"),
+        policy,
+        signing_device: Some("d1".into()),
+        audit: one_event("u1"),
+    }));
+    let LedgerOutcome::Created(t) = run(&store, pending).await else {
+        panic!("pending transfer not created")
+    };
+    assert_eq!(t.status, TransferStatus::PendingApproval);
+    let approve = |device: &str| {
+        let LedgerCommand::Decide(mut d) = decide(5, Decision::Approve, Some("u2"), US0 + 10)
+        else {
+            unreachable!()
+        };
+        d.signing_device = Some(device.to_owned());
+        LedgerCommand::Decide(d)
+    };
+    store.remove_device("d3", T0, Vec::new()).await.unwrap();
+    assert_eq!(
+        run(&store, approve("d3")).await,
+        LedgerOutcome::DeviceNotActive
+    );
+    let still = store.get_transfer(&uuid(5)).await.unwrap().unwrap();
+    assert_eq!(still.status, TransferStatus::PendingApproval);
+    assert!(matches!(
+        run(&store, approve("d1")).await,
+        LedgerOutcome::Decided(t) if t.status == TransferStatus::Posted
+    ));
+    let check = store.ledger_check().await.unwrap();
+    assert!(check.violations.is_empty(), "{:?}", check.violations);
 }
 
 /// Accounts: create, read, list, internal accounts, status and overdraft changes.
@@ -546,6 +648,7 @@ pub async fn ledger_approvals(store: Arc<dyn Store>) {
         LedgerCommand::Create(Box::new(CreateTransfer {
             transfer: transfer(id, 10, 11, amount, "u1"),
             policy: policy.clone(),
+            signing_device: None,
             audit: one_event("u1"),
         }))
     };

@@ -248,6 +248,9 @@ pub struct CreateTransfer {
     pub transfer: TransferRecord,
     /// Threshold and time-to-live.
     pub policy: ApprovalPolicy,
+    /// The device whose key signed it: refused ([`LedgerOutcome::DeviceNotActive`]) unless
+    /// that device is active in the batch's transaction. `None`: no device (tests).
+    pub signing_device: Option<String>,
     /// Audit events for the outcome.
     pub audit: AuditBuilder,
 }
@@ -285,6 +288,10 @@ pub struct DecideTransfer {
     pub reason: Option<String>,
     /// For expiry: only if `expires_us <= now_us`.
     pub now_us: i64,
+    /// The approver's device whose key signed the approval: refused
+    /// ([`LedgerOutcome::DeviceNotActive`]) unless active in the batch's transaction. `None`
+    /// for rejections and expiry, which are not signed.
+    pub signing_device: Option<String>,
     /// Audit events for the outcome.
     pub audit: AuditBuilder,
 }
@@ -294,7 +301,7 @@ pub enum LedgerCommand {
     /// Book a new transfer.
     Create(Box<CreateTransfer>),
     /// Decide a pending one.
-    Decide(DecideTransfer),
+    Decide(Box<DecideTransfer>),
 }
 
 impl fmt::Debug for CreateTransfer {
@@ -349,6 +356,8 @@ pub enum LedgerOutcome {
     DigestMismatch,
     /// Expiry asked for before the deadline.
     NotDue,
+    /// The signing device was removed (nothing booked).
+    DeviceNotActive,
 }
 
 /// A change of an account's status and/or overdraft.
@@ -631,6 +640,19 @@ pub(crate) fn transfer_ids(commands: &[LedgerCommand]) -> Result<Vec<String>, St
     Ok(ids.into_iter().collect())
 }
 
+/// The signing devices of the batch's commands, sorted and distinct: their status is read
+/// inside the batch's transaction.
+pub(crate) fn device_ids(commands: &[LedgerCommand]) -> Vec<String> {
+    let ids: BTreeSet<&String> = commands
+        .iter()
+        .filter_map(|c| match c {
+            LedgerCommand::Create(c) => c.signing_device.as_ref(),
+            LedgerCommand::Decide(d) => d.signing_device.as_ref(),
+        })
+        .collect();
+    ids.into_iter().cloned().collect()
+}
+
 /// Account ids touched by the batch, sorted (the lock order).
 pub(crate) fn account_ids(
     commands: &[LedgerCommand],
@@ -666,13 +688,25 @@ pub(crate) fn plan_ledger(
     commands: &[LedgerCommand],
     mut transfers: HashMap<String, TransferRecord>,
     mut accounts: HashMap<String, AccountRecord>,
+    active_devices: &HashSet<String>,
 ) -> Result<LedgerWrites, StoreError> {
     let mut w = LedgerWrites::default();
     let mut new_ids: HashSet<String> = HashSet::new();
     let mut updated: HashSet<String> = HashSet::new();
     let mut dirty: BTreeSet<String> = BTreeSet::new();
     for command in commands {
+        let device = match command {
+            LedgerCommand::Create(c) => c.signing_device.as_ref(),
+            LedgerCommand::Decide(d) => d.signing_device.as_ref(),
+        };
         let (outcome, audit) = match command {
+            _ if device.is_some_and(|d| !active_devices.contains(d)) => (
+                LedgerOutcome::DeviceNotActive,
+                match command {
+                    LedgerCommand::Create(c) => &c.audit,
+                    LedgerCommand::Decide(d) => &d.audit,
+                },
+            ),
             LedgerCommand::Create(c) => (
                 create(c, &mut transfers, &mut accounts, &mut w, &mut dirty)?,
                 &c.audit,

@@ -3,7 +3,7 @@
 //! head), so concurrent batches on any number of instances never deadlock and never interleave
 //! on a balance.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use pqbank_audit::AuditEvent;
@@ -14,8 +14,8 @@ use crate::ledger::{
     AccountAuditBuilder, AccountChange, AccountChangeError, AccountRecord, LEDGER_CHECKS,
     LedgerCheck, LedgerCommand, LedgerOutcome, LedgerStore, LedgerWrites, MAX_WINDOW_TRANSFERS,
     MonitoringFacts, MonitoringQuery, PostingRecord, TransferFilter, TransferKind, TransferRecord,
-    VolumeRow, WindowTransfer, account_ids, apply_account_change, check_account, page, plan_ledger,
-    transfer_ids,
+    VolumeRow, WindowTransfer, account_ids, apply_account_change, check_account, device_ids, page,
+    plan_ledger, transfer_ids,
 };
 use crate::sqlite_ledger::{ACCOUNT_COLUMNS, TRANSFER_COLUMNS};
 use crate::{PgStore, StoreError, audit};
@@ -154,7 +154,21 @@ async fn load_ledger(
         let a = account_from_row(&row)?;
         accounts.insert(a.id.clone(), a);
     }
-    plan_ledger(commands, transfers, accounts)
+    // The signing devices, shared-locked so that a removal waits for this batch (or this batch
+    // for the removal): a transfer never posts on a device removed before it committed.
+    let devices = device_ids(commands);
+    let mut active = HashSet::new();
+    if !devices.is_empty() {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM devices WHERE id = ANY($1) AND status = 'active' \
+             ORDER BY id FOR SHARE",
+        )
+        .bind(&devices)
+        .fetch_all(&mut *conn)
+        .await?;
+        active.extend(rows);
+    }
+    plan_ledger(commands, transfers, accounts, &active)
 }
 
 async fn write_ledger(conn: &mut PgConnection, w: LedgerWrites) -> Result<(), StoreError> {

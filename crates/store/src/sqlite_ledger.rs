@@ -1,7 +1,7 @@
 //! SQLite implementation of [`LedgerStore`]: every write runs under `BEGIN IMMEDIATE`, so the
 //! whole batch sees and changes the balances alone.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use pqbank_audit::AuditEvent;
@@ -12,8 +12,8 @@ use crate::ledger::{
     AccountAuditBuilder, AccountChange, AccountChangeError, AccountRecord, LEDGER_CHECKS,
     LedgerCheck, LedgerCommand, LedgerOutcome, LedgerStore, LedgerWrites, MAX_WINDOW_TRANSFERS,
     MonitoringFacts, MonitoringQuery, PostingRecord, TransferFilter, TransferKind, TransferRecord,
-    VolumeRow, WindowTransfer, account_ids, apply_account_change, check_account, page, plan_ledger,
-    transfer_ids,
+    VolumeRow, WindowTransfer, account_ids, apply_account_change, check_account, device_ids, page,
+    plan_ledger, transfer_ids,
 };
 use crate::{SqliteStore, StoreError, audit};
 
@@ -164,7 +164,21 @@ async fn load_ledger(
             accounts.insert(a.id.clone(), a);
         }
     }
-    plan_ledger(commands, transfers, accounts)
+    // The signing devices' status, read under the same write lock as the books.
+    let mut active = HashSet::new();
+    for chunk in device_ids(commands).chunks(500) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT id FROM devices WHERE status = 'active' AND id IN (");
+        let mut sep = qb.separated(", ");
+        for id in chunk {
+            sep.push_bind(id);
+        }
+        qb.push(")");
+        for row in qb.build().fetch_all(&mut *conn).await? {
+            active.insert(row.try_get::<String, _>(0)?);
+        }
+    }
+    plan_ledger(commands, transfers, accounts, &active)
 }
 
 async fn write_ledger(conn: &mut SqliteConnection, w: LedgerWrites) -> Result<(), StoreError> {

@@ -25,8 +25,8 @@ use pqbank_domain::{
 use pqbank_pki::{CertUsage, DeviceIdentity, PkiError};
 use pqbank_store::{
     AccountChange, AccountChangeError, AccountRecord, AuditBuilder, CertKind, CreateTransfer,
-    DecideTransfer, Decision, DeviceStatus, LedgerCheck, LedgerCommand, LedgerOutcome,
-    PostingRecord, TransferFilter, TransferKind, TransferRecord,
+    DecideTransfer, Decision, LedgerCheck, LedgerCommand, LedgerOutcome, PostingRecord,
+    TransferFilter, TransferKind, TransferRecord,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -165,7 +165,16 @@ struct Approval {
     payload: Vec<u8>,
     signature: Vec<u8>,
     cert_serial: String,
+    device_id: String,
     audit: SignedPayload,
+}
+
+/// A verified device signature: the algorithm, the signature bytes and the signing device
+/// (whose status the ledger checks in the transaction that moves the money).
+struct DeviceSignature {
+    algorithm: String,
+    signature: Vec<u8>,
+    device_id: String,
 }
 
 /// Result of a submitted transfer.
@@ -605,8 +614,10 @@ impl Bank {
     }
 
     /// Checks a device signature by one of the caller's own certificates: the certificate is a
-    /// signature certificate of the caller, on an active device, valid through the chain and not
-    /// revoked; the signature verifies over `message` with `context`. Returns the algorithm.
+    /// signature certificate of the caller, valid through the chain and not revoked; the
+    /// signature verifies over `message` with `context`. That the device is still bound
+    /// (active) is checked by the ledger in the transaction that books the signed command
+    /// ([`LedgerOutcome::DeviceNotActive`], see [`Self::device_not_active`]).
     async fn verify_device_signature(
         &self,
         principal: &Principal,
@@ -614,7 +625,7 @@ impl Bank {
         message: &[u8],
         context: &[u8],
         signature_b64: &str,
-    ) -> Result<(String, Vec<u8>), ServiceError> {
+    ) -> Result<DeviceSignature, ServiceError> {
         let not_usable = || {
             refused(
                 "certificate_not_usable",
@@ -657,22 +668,8 @@ impl Bank {
                 return Err(not_usable());
             }
         };
-        let Some(device) = self
-            .store
-            .get_device(&cert.device_id)
-            .await?
-            .filter(|d| d.status == DeviceStatus::Active)
-        else {
-            self.raise(alert(
-                "auth.unbound_device",
-                "warning",
-                "signature by a removed device",
-            ))
-            .await;
-            return Err(not_usable());
-        };
         let identity =
-            DeviceIdentity::new(&principal.user_id, &device.id).map_err(|_| not_usable())?;
+            DeviceIdentity::new(&principal.user_id, &cert.device_id).map_err(|_| not_usable())?;
         let validated = match self.validate_device_cert(
             &cert.cert_der,
             CertUsage::DeviceSignature,
@@ -704,7 +701,31 @@ impl Bank {
         let sig_bytes = B64.decode(signature_b64.trim()).map_err(|_| bad())?;
         let sig = Signature::from_bytes(key.algorithm(), &sig_bytes).map_err(|_| bad())?;
         key.verify(message, context, &sig).map_err(|_| bad())?;
-        Ok((key.algorithm().id().to_owned(), sig_bytes))
+        Ok(DeviceSignature {
+            algorithm: key.algorithm().id().to_owned(),
+            signature: sig_bytes,
+            device_id: cert.device_id,
+        })
+    }
+
+    /// The refusal (and security alert) when the ledger found the signing device removed.
+    async fn device_not_active(&self, principal: &Principal, cert_serial: &str) -> ServiceError {
+        self.raise(crate::monitoring::Alert {
+            rule: "auth.unbound_device",
+            severity: "warning",
+            user_id: Some(principal.user_id.clone()),
+            client_addr: None,
+            details: serde_json::json!({
+                "cert_serial": cert_serial.chars().take(64).collect::<String>(),
+                "reason": "signature by a removed device",
+            }),
+            evidence: Vec::new(),
+        })
+        .await;
+        refused(
+            "certificate_not_usable",
+            "the signing certificate is not one of your active devices",
+        )
     }
 
     fn parse_payload<T>(
@@ -747,7 +768,11 @@ impl Bank {
         let canonical = payload.canonical_bytes();
         let digest = hex::encode(sha256(&canonical));
         let serial = payload.initiator_cert_serial.to_string();
-        let (algorithm, signature) = self
+        let DeviceSignature {
+            algorithm,
+            signature,
+            device_id,
+        } = self
             .verify_device_signature(
                 principal,
                 &serial,
@@ -892,6 +917,7 @@ impl Bank {
             .execute(LedgerCommand::Create(Box::new(CreateTransfer {
                 transfer: record,
                 policy: self.ledger_policy(),
+                signing_device: Some(device_id),
                 audit,
             })))
             .await?;
@@ -910,6 +936,7 @@ impl Bank {
                 Some(existing) => self.replayed(principal, existing, &digest).await,
                 None => Err(outcome_error(LedgerOutcome::IdConflict)),
             },
+            LedgerOutcome::DeviceNotActive => Err(self.device_not_active(principal, &serial).await),
             other => Err(outcome_error(other)),
         }
     }
@@ -1080,7 +1107,11 @@ impl Bank {
         }
         let canonical = payload.canonical_bytes();
         let serial = payload.approver_cert_serial.to_string();
-        let (algorithm, signature) = self
+        let DeviceSignature {
+            algorithm,
+            signature,
+            device_id,
+        } = self
             .verify_device_signature(
                 principal,
                 &serial,
@@ -1100,6 +1131,7 @@ impl Bank {
             payload: canonical,
             signature,
             cert_serial: serial,
+            device_id,
             audit: signed,
         };
         self.decide(principal, &t, Decision::Approve, Some(approval), None)
@@ -1198,10 +1230,17 @@ impl Bank {
             vec![e]
         });
         let now_us = micros(self.clock.now())?;
-        let (approval_payload, approval_signature, approval_cert_serial) = match approval {
-            Some(a) => (Some(a.payload), Some(a.signature), Some(a.cert_serial)),
-            None => (None, None, None),
-        };
+        let (approval_payload, approval_signature, approval_cert_serial, signing_device) =
+            match approval {
+                Some(a) => (
+                    Some(a.payload),
+                    Some(a.signature),
+                    Some(a.cert_serial),
+                    Some(a.device_id),
+                ),
+                None => (None, None, None, None),
+            };
+        let serial = approval_cert_serial.clone().unwrap_or_default();
         let command = DecideTransfer {
             transfer_id: t.id.clone(),
             decision,
@@ -1213,10 +1252,15 @@ impl Bank {
             approval_cert_serial,
             reason,
             now_us,
+            signing_device,
             audit,
         };
-        match self.execute(LedgerCommand::Decide(command)).await? {
+        match self
+            .execute(LedgerCommand::Decide(Box::new(command)))
+            .await?
+        {
             LedgerOutcome::Decided(t) => Ok(t),
+            LedgerOutcome::DeviceNotActive => Err(self.device_not_active(principal, &serial).await),
             other => Err(outcome_error(other)),
         }
     }
@@ -1247,7 +1291,7 @@ impl Bank {
                 _ => Vec::new(),
             });
             let outcome = self
-                .execute(LedgerCommand::Decide(DecideTransfer {
+                .execute(LedgerCommand::Decide(Box::new(DecideTransfer {
                     transfer_id: id,
                     decision: Decision::Expire,
                     decided_by: None,
@@ -1258,8 +1302,9 @@ impl Bank {
                     approval_cert_serial: None,
                     reason: Some("not approved in time".into()),
                     now_us,
+                    signing_device: None,
                     audit,
-                }))
+                })))
                 .await?;
             if matches!(outcome, LedgerOutcome::Decided(_)) {
                 expired += 1;
@@ -1360,6 +1405,7 @@ fn outcome_code(outcome: &LedgerOutcome) -> &'static str {
         LedgerOutcome::SelfApproval => "self_approval",
         LedgerOutcome::DigestMismatch => "approval_mismatch",
         LedgerOutcome::NotDue => "not_due",
+        LedgerOutcome::DeviceNotActive => "certificate_not_usable",
     }
 }
 
