@@ -149,6 +149,17 @@ pub async fn spawn_app_with(opts: TestOptions) -> TestApp {
 }
 
 impl TestApp {
+    /// Starts another instance of this bank: a second server on the same database and data
+    /// directory (key ring, TLS CA).
+    pub async fn another_instance(&self) -> TestApp {
+        spawn_app_with(TestOptions {
+            database_url: Some(self.db.url_string.clone()),
+            data_dir: Some(self.data_dir.path().to_owned()),
+            ..TestOptions::default()
+        })
+        .await
+    }
+
     /// Absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)

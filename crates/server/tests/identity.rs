@@ -617,12 +617,7 @@ async fn security_events_are_pushed_live_to_auditors() {
 #[tokio::test]
 async fn open_sessions_follow_user_changes_on_every_instance() {
     let a = spawn_app().await;
-    let b = spawn_app_with(TestOptions {
-        database_url: Some(a.db.url_string.clone()),
-        data_dir: Some(a.data_dir.path().to_owned()),
-        ..TestOptions::default()
-    })
-    .await;
+    let b = a.another_instance().await;
     let (_, alice) = a.customer("alice").await;
     let admin = a.admin().await;
     let (on_a, on_b) = (a.api(), b.api());

@@ -383,28 +383,7 @@ async fn transfers_refusals_and_idempotency() {
     assert_eq!(s, 200);
 
     // A revoked device: bind a second device, revoke its certificate, its signatures are refused.
-    let mut second = DeviceKeys::generate(SignatureAlgorithm::MlDsa65Ed25519).unwrap();
-    let (s, added) = bank
-        .call(
-            &alice.session,
-            Method::POST,
-            &format!("/api/v1/users/{}/devices", alice.id()),
-            Some(&json!({"device_name": "tablet", "csr_pem": second.csr_pem().unwrap()})),
-        )
-        .await;
-    assert_eq!(s, 201, "{added}");
-    second.cert_serial = Some(added["certificate_serial"].as_str().unwrap().to_owned());
-    let tablet = User {
-        keys: second,
-        session: Session::restore(
-            alice.session.token.clone(),
-            alice.session.session_id.clone(),
-            alice.session.user_id.clone(),
-            alice.session.roles.clone(),
-            alice.session.key().clone(),
-            0,
-        ),
-    };
+    let (tablet, _) = bind_device(&bank, &alice, "tablet").await;
     // The tablet's signature works while its certificate is valid...
     let p = payload(&tablet, &a_eur, &b_eur, 100, Currency::EUR, "from tablet");
     let (s, e) = bank
@@ -452,33 +431,12 @@ async fn transfers_refusals_and_idempotency() {
     // on another instance that has not yet heard of the revocation, the ledger still finds the
     // device removed in the transaction that would book the transfer: the conformance suite's
     // `ledger_signing_devices`). Nothing is booked.
-    let mut third = DeviceKeys::generate(SignatureAlgorithm::MlDsa65Ed25519).unwrap();
-    let (s, added) = bank
-        .call(
-            &alice.session,
-            Method::POST,
-            &format!("/api/v1/users/{}/devices", alice.id()),
-            Some(&json!({"device_name": "watch", "csr_pem": third.csr_pem().unwrap()})),
-        )
-        .await;
-    assert_eq!(s, 201, "{added}");
-    third.cert_serial = Some(added["certificate_serial"].as_str().unwrap().to_owned());
-    let watch = User {
-        keys: third,
-        session: Session::restore(
-            alice.session.token.clone(),
-            alice.session.session_id.clone(),
-            alice.session.user_id.clone(),
-            alice.session.roles.clone(),
-            alice.session.key().clone(),
-            0,
-        ),
-    };
+    let (watch, watch_id) = bind_device(&bank, &alice, "watch").await;
     let (s, e) = bank
         .call(
             &alice.session,
             Method::DELETE,
-            &format!("/api/v1/devices/{}", added["device_id"].as_str().unwrap()),
+            &format!("/api/v1/devices/{watch_id}"),
             None,
         )
         .await;
@@ -921,4 +879,30 @@ async fn live_updates_reach_managers_and_customers() {
     let e = next_event(&mut mine, "transfer").await;
     assert_eq!(e["status"], "posted");
     let _ = bob;
+}
+
+/// Binds another device of `user` (from the user's session); returns it, signing within the
+/// same session, and its device id.
+async fn bind_device(bank: &Bank, user: &User, name: &str) -> (User, String) {
+    let mut keys = DeviceKeys::generate(SignatureAlgorithm::MlDsa65Ed25519).unwrap();
+    let (s, added) = bank
+        .call(
+            &user.session,
+            Method::POST,
+            &format!("/api/v1/users/{}/devices", user.id()),
+            Some(&json!({"device_name": name, "csr_pem": keys.csr_pem().unwrap()})),
+        )
+        .await;
+    assert_eq!(s, 201, "{added}");
+    keys.cert_serial = Some(added["certificate_serial"].as_str().unwrap().to_owned());
+    let session = Session::restore(
+        user.session.token.clone(),
+        user.session.session_id.clone(),
+        user.session.user_id.clone(),
+        user.session.roles.clone(),
+        user.session.key().clone(),
+        0,
+    );
+    let device_id = added["device_id"].as_str().unwrap().to_owned();
+    (User { keys, session }, device_id)
 }

@@ -106,12 +106,7 @@ async fn revocation_reaches_another_instance_within_a_second() {
         return;
     }
     let a = spawn_app().await;
-    let b = spawn_app_with(TestOptions {
-        database_url: Some(a.db.url_string.clone()),
-        data_dir: Some(a.data_dir.path().to_owned()),
-        ..TestOptions::default()
-    })
-    .await;
+    let b = a.another_instance().await;
     let mut rng = rand::rngs::StdRng::from_seed([9; 32]);
     let key = SigningKey::generate(SignatureAlgorithm::MlDsa65Ed25519, &mut rng).unwrap();
     let csr = build_csr(&key, "CN=phone", &mut rng).unwrap();

@@ -444,6 +444,15 @@ pub struct MonitoringFacts {
     pub recent: (i64, i64),
 }
 
+impl MonitoringFacts {
+    /// The answers as a backend read them: the window in any order (a compound statement's row
+    /// order is not promised), put oldest first as [`LedgerStore::initiated_since`] gives it.
+    pub(crate) fn new(mut window: Vec<WindowTransfer>, recent: (i64, i64)) -> Self {
+        window.sort_by(|a, b| (a.created_us, &a.id).cmp(&(b.created_us, &b.id)));
+        Self { window, recent }
+    }
+}
+
 /// One row of the volume report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VolumeRow {

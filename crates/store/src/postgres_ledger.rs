@@ -84,6 +84,18 @@ fn transfer_from_row(row: &PgRow) -> Result<TransferRecord, StoreError> {
     })
 }
 
+fn window_from_row(r: &PgRow) -> Result<WindowTransfer, StoreError> {
+    Ok(WindowTransfer {
+        id: r.try_get("id")?,
+        created_us: r.try_get("created_us")?,
+        currency: r
+            .try_get::<String, _>("currency")?
+            .parse()
+            .map_err(|_| StoreError::Corrupt("currency"))?,
+        amount_minor: r.try_get("amount_minor")?,
+    })
+}
+
 fn posting_from_row(row: &PgRow) -> Result<PostingRecord, StoreError> {
     Ok(PostingRecord {
         seq: row.try_get("seq")?,
@@ -548,19 +560,7 @@ impl LedgerStore for PgStore {
         .bind(i64::from(limit.min(MAX_WINDOW_TRANSFERS)))
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(WindowTransfer {
-                    id: r.try_get("id")?,
-                    created_us: r.try_get("created_us")?,
-                    currency: r
-                        .try_get::<String, _>("currency")?
-                        .parse()
-                        .map_err(|_| StoreError::Corrupt("currency"))?,
-                    amount_minor: r.try_get("amount_minor")?,
-                })
-            })
-            .collect()
+        rows.iter().map(window_from_row).collect()
     }
 
     async fn recent_outgoing(
@@ -610,30 +610,16 @@ impl LedgerStore for PgStore {
         .bind(i64::from(q.history.min(100)))
         .fetch_all(self.pool())
         .await?;
-        let mut facts = MonitoringFacts {
-            window: Vec::new(),
-            recent: (0, 0),
-        };
+        let mut window = Vec::new();
+        let mut recent = (0, 0);
         for r in &rows {
             if r.try_get::<i32, _>("part")? == 0 {
-                facts.window.push(WindowTransfer {
-                    id: r.try_get("id")?,
-                    created_us: r.try_get("created_us")?,
-                    currency: r
-                        .try_get::<String, _>("currency")?
-                        .parse()
-                        .map_err(|_| StoreError::Corrupt("currency"))?,
-                    amount_minor: r.try_get("amount_minor")?,
-                });
+                window.push(window_from_row(r)?);
             } else {
-                facts.recent = (r.try_get("created_us")?, r.try_get("amount_minor")?);
+                recent = (r.try_get("created_us")?, r.try_get("amount_minor")?);
             }
         }
-        // A compound statement's row order is not promised: oldest first, as initiated_since.
-        facts
-            .window
-            .sort_by(|a, b| (a.created_us, &a.id).cmp(&(b.created_us, &b.id)));
-        Ok(facts)
+        Ok(MonitoringFacts::new(window, recent))
     }
 
     async fn volume_by_day(&self, since_us: i64) -> Result<Vec<VolumeRow>, StoreError> {
