@@ -453,15 +453,7 @@ pub async fn identity_session_touch_batches(store: Arc<dyn Store>) {
     );
     let got = store.get_session(&a.id).await.unwrap().unwrap();
     assert_eq!((got.last_counter, got.last_seen_at), (7, T1));
-    assert_eq!(
-        store
-            .get_session(&b.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .last_counter,
-        3
-    );
+    assert_eq!(last_counter(&store, &b.id).await, 3);
     assert!(store.touch_sessions(&[]).await.unwrap().is_empty());
     let too_many = vec![touch(&a, None); MAX_TOUCH_BATCH + 1];
     assert!(matches!(
@@ -487,15 +479,7 @@ pub async fn identity_session_touch_batches(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(applied(done, 1), [false, true, false, false]);
-    assert_eq!(
-        store
-            .get_session(&b.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .last_counter,
-        3
-    );
+    assert_eq!(last_counter(&store, &b.id).await, 3);
     // A change to alice shows in the next touch, so a cached read of her can be checked.
     let mut alice = store.get_user("u1").await.unwrap().unwrap();
     alice.roles = "customer,clerk".into();
@@ -513,15 +497,7 @@ pub async fn identity_session_touch_batches(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(applied(done, 2), [true, true], "the one-by-one path too");
-    assert_eq!(
-        store
-            .get_session(&a.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .last_counter,
-        10
-    );
+    assert_eq!(last_counter(&store, &a.id).await, 10);
 
     // Concurrent batches with the same counter for one session: exactly one touch wins.
     let mut tasks = Vec::new();
@@ -671,4 +647,9 @@ pub async fn identity_security_events(store: Arc<dyn Store>) {
         store.insert_security_event(&big, Vec::new()).await,
         Err(StoreError::Invalid(_))
     ));
+}
+
+/// The stored MAC counter of a session.
+async fn last_counter(store: &Arc<dyn Store>, id: &str) -> i64 {
+    store.get_session(id).await.unwrap().unwrap().last_counter
 }
