@@ -61,7 +61,7 @@ impl AuditStore for SqliteStore {
         &self,
         events: Vec<AuditEvent>,
     ) -> Result<Vec<u64>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.write_conn().await?;
         sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
         let result = append_sqlite(&mut conn, events).await;
         sqlx::query("ROLLBACK").execute(&mut *conn).await?;

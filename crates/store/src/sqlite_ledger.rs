@@ -424,7 +424,7 @@ impl LedgerStore for SqliteStore {
         }
         // The closure must be 'static-free of borrowed commands across the boxed future; the
         // batch is executed on one connection inside BEGIN IMMEDIATE.
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.write_conn().await?;
         sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
         let result = async {
             let mut writes = load_ledger(&mut conn, commands).await?;

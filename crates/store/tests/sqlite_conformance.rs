@@ -57,3 +57,82 @@ async fn reopening_keeps_data_and_migrations_are_idempotent() {
 }
 
 use pqbank_store::SettingsStore as _;
+
+/// Writes of one process queue on the store's single writing connection instead of in SQLite's
+/// busy handler: with a busy timeout too short for any retry, many concurrent write
+/// transactions all succeed, each applied once.
+#[tokio::test]
+async fn concurrent_writers_queue_in_process_not_in_the_busy_handler() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = ConnectOptions {
+        busy_timeout: std::time::Duration::from_millis(1),
+        ..ConnectOptions::default()
+    };
+    let store = Arc::new(
+        SqliteStore::open(&dir.path().join("w.db"), &opts)
+            .await
+            .unwrap(),
+    );
+    let t = time::macros::datetime!(2026-01-01 00:00 UTC);
+    let mut tasks = tokio::task::JoinSet::new();
+    for task in 0..32 {
+        let store = store.clone();
+        tasks.spawn(async move {
+            for i in 0..10 {
+                store
+                    .put_setting(&format!("k{task}.{i}"), "v", t, None, Vec::new())
+                    .await
+                    .unwrap();
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    assert_eq!(store.list_settings(500).await.unwrap().len(), 320);
+}
+
+/// The monitoring read after each transfer is answered from two covering indexes, without
+/// reading the (large) transfer rows.
+#[tokio::test]
+async fn monitoring_read_uses_covering_indexes() {
+    let (dir, _) = fresh().await;
+    let store = SqliteStore::open(&dir.path().join("plan.db"), &ConnectOptions::default())
+        .await
+        .unwrap();
+    let plan = explain(
+        &store,
+        "SELECT id, created_us, currency, amount_minor FROM transfers \
+         WHERE initiator_id = 'u' AND kind = 'transfer' AND created_us >= 0 \
+         ORDER BY created_us, id LIMIT 22",
+    )
+    .await;
+    assert!(
+        plan.iter()
+            .any(|d| d.contains("COVERING INDEX transfers_by_initiator")),
+        "{plan:?}"
+    );
+    let plan = explain(
+        &store,
+        "SELECT amount_minor FROM transfers WHERE from_account = 'a' AND currency = 'EUR' \
+         AND status = 'posted' AND kind = 'transfer' AND id <> 'x' \
+         ORDER BY created_us DESC LIMIT 50",
+    )
+    .await;
+    assert!(
+        plan.iter()
+            .any(|d| d.contains("COVERING INDEX transfers_by_from")),
+        "{plan:?}"
+    );
+}
+
+async fn explain(store: &SqliteStore, query: &str) -> Vec<String> {
+    use sqlx::Row as _;
+    sqlx::query(&format!("EXPLAIN QUERY PLAN {query}"))
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>("detail"))
+        .collect()
+}
