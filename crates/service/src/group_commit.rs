@@ -2,8 +2,8 @@
 //! and applies them in one database transaction. Under load many requests share one commit (one
 //! fsync); with a single client a batch holds one item and adds no delay. If a batch fails as a
 //! whole (a database error, or a unique-key race with another instance), its items are retried
-//! one by one, so that one bad item cannot fail the others. The ledger's commands and the
-//! sessions' activity go through it.
+//! one by one, so that one bad item cannot fail the others. The requests' writes (session
+//! activity and the ledger's commands, [`crate::writes`]) go through it.
 
 use std::future::Future;
 use std::pin::Pin;

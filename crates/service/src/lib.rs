@@ -15,6 +15,7 @@ pub mod identity;
 pub mod ledger;
 pub mod live;
 pub mod monitoring;
+mod writes;
 
 use std::sync::Arc;
 

@@ -23,7 +23,7 @@ pub use crate::conformance_identity::{
 };
 pub use crate::conformance_ledger::{
     ledger_accounts, ledger_approvals, ledger_batches_and_concurrency, ledger_monitoring_window,
-    ledger_signing_devices, ledger_transfers,
+    ledger_signing_devices, ledger_transfers, writes_touches_and_commands_together,
 };
 
 const T0: OffsetDateTime = datetime!(2026-11-29 10:00:00 UTC);
@@ -397,7 +397,7 @@ macro_rules! conformance_tests {
             audit_limits_refused, audit_search_filters_and_pages, audit_checkpoints, audit_keys,
             ledger_accounts, ledger_transfers, ledger_approvals, ledger_batches_and_concurrency,
             ledger_monitoring_window,
-            ledger_signing_devices);
+            ledger_signing_devices, writes_touches_and_commands_together);
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(

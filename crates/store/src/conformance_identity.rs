@@ -77,7 +77,12 @@ pub(crate) async fn with_ca(store: &Arc<dyn Store>) {
         .unwrap();
 }
 
-fn session(id_char: char, public: &str, user_id: &str, device_id: &str) -> SessionRecord {
+pub(crate) fn session(
+    id_char: char,
+    public: &str,
+    user_id: &str,
+    device_id: &str,
+) -> SessionRecord {
     SessionRecord {
         id: id_char.to_string().repeat(64),
         public_id: public.into(),
@@ -650,6 +655,6 @@ pub async fn identity_security_events(store: Arc<dyn Store>) {
 }
 
 /// The stored MAC counter of a session.
-async fn last_counter(store: &Arc<dyn Store>, id: &str) -> i64 {
+pub(crate) async fn last_counter(store: &Arc<dyn Store>, id: &str) -> i64 {
     store.get_session(id).await.unwrap().unwrap().last_counter
 }

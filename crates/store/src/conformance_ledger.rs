@@ -802,3 +802,87 @@ pub async fn ledger_batches_and_concurrency(store: Arc<dyn Store>) {
     assert!(a >= 0 && b >= 0);
     assert_consistent(&store).await;
 }
+
+/// `execute_writes`: session touches and ledger commands in one transaction, each judged as
+/// `touch_sessions` and `execute_ledger` would; an error rolls back both.
+pub async fn writes_touches_and_commands_together(store: Arc<dyn Store>) {
+    books(&store).await;
+    crate::conformance_identity::with_ca(&store).await;
+    let mut u1 = store.get_user("u1").await.unwrap().unwrap();
+    u1.updated_at = T0;
+    store
+        .update_user(
+            &u1,
+            1,
+            Some(crate::NewDevice {
+                device: &crate::conformance_identity::device("d1", "u1"),
+                cert: &crate::conformance_identity::cert("0a", "u1", "d1"),
+            }),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let session = crate::conformance_identity::session('a', "pub-a", "u1", "d1");
+    store.create_session(&session, Vec::new()).await.unwrap();
+    let touch = |counter: i64| crate::SessionTouch {
+        id: session.id.clone(),
+        now: T0,
+        counter: Some(counter),
+    };
+    let signed = |t: TransferRecord| {
+        LedgerCommand::Create(Box::new(CreateTransfer {
+            transfer: t,
+            policy: ApprovalPolicy::default(),
+            signing_device: Some("d1".to_owned()),
+            audit: one_event("u1"),
+        }))
+    };
+    let (a, b) = (
+        signed(transfer(1, 10, 11, 100, "u1")),
+        signed(transfer(2, 10, 11, 200, "u1")),
+    );
+    let (touched, outcomes) = store
+        .execute_writes(&[touch(5), touch(5)], &[&a, &b])
+        .await
+        .unwrap();
+    // The user's version after binding d1 is 2; the replayed counter is refused.
+    assert_eq!(touched, [Some(2), None]);
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, LedgerOutcome::Created(_)))
+    );
+    assert_eq!(
+        crate::conformance_identity::last_counter(&store, &session.id).await,
+        5
+    );
+    assert_eq!(balance(&store, 10).await, (100_000 - 300, 0, 0));
+
+    // A batch the ledger refuses as a whole (too many commands) leaves the touch unapplied.
+    let c = signed(transfer(3, 10, 11, 300, "u1"));
+    let too_many = vec![&c; crate::ledger::MAX_LEDGER_BATCH + 1];
+    assert!(matches!(
+        store.execute_writes(&[touch(9)], &too_many).await,
+        Err(crate::StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        crate::conformance_identity::last_counter(&store, &session.id).await,
+        5
+    );
+    assert!(store.get_transfer(&uuid(3)).await.unwrap().is_none());
+
+    // Touches alone, commands alone, nothing at all.
+    assert_eq!(
+        store.execute_writes(&[touch(6)], &[]).await.unwrap(),
+        (vec![Some(2)], Vec::new())
+    );
+    let (touched, outcomes) = store.execute_writes(&[], &[&c]).await.unwrap();
+    assert!(touched.is_empty());
+    assert!(matches!(outcomes[..], [LedgerOutcome::Created(_)]));
+    assert_eq!(
+        store.execute_writes(&[], &[]).await.unwrap(),
+        (Vec::new(), Vec::new())
+    );
+    let ledger = store.ledger_check().await.unwrap();
+    assert!(ledger.violations.is_empty(), "{:?}", ledger.violations);
+}

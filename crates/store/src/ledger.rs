@@ -635,7 +635,7 @@ pub(crate) struct LedgerWrites {
 }
 
 /// Ids a batch needs: transfers first (to find the accounts of decisions), then accounts.
-pub(crate) fn transfer_ids(commands: &[LedgerCommand]) -> Result<Vec<String>, StoreError> {
+pub(crate) fn transfer_ids(commands: &[&LedgerCommand]) -> Result<Vec<String>, StoreError> {
     if commands.len() > MAX_LEDGER_BATCH {
         return Err(StoreError::Invalid("ledger batch too large"));
     }
@@ -651,7 +651,7 @@ pub(crate) fn transfer_ids(commands: &[LedgerCommand]) -> Result<Vec<String>, St
 
 /// The signing devices of the batch's commands, sorted and distinct: their status is read
 /// inside the batch's transaction.
-pub(crate) fn device_ids(commands: &[LedgerCommand]) -> Vec<String> {
+pub(crate) fn device_ids(commands: &[&LedgerCommand]) -> Vec<String> {
     let ids: BTreeSet<&String> = commands
         .iter()
         .filter_map(|c| match c {
@@ -664,7 +664,7 @@ pub(crate) fn device_ids(commands: &[LedgerCommand]) -> Vec<String> {
 
 /// Account ids touched by the batch, sorted (the lock order).
 pub(crate) fn account_ids(
-    commands: &[LedgerCommand],
+    commands: &[&LedgerCommand],
     existing: &HashMap<String, TransferRecord>,
 ) -> Vec<String> {
     let mut ids = BTreeSet::new();
@@ -694,7 +694,7 @@ fn same_signed_content(a: &TransferRecord, b: &TransferRecord) -> bool {
 
 /// Applies the batch in memory: the heart of the ledger. Pure; the backends load and write.
 pub(crate) fn plan_ledger(
-    commands: &[LedgerCommand],
+    commands: &[&LedgerCommand],
     mut transfers: HashMap<String, TransferRecord>,
     mut accounts: HashMap<String, AccountRecord>,
     active_devices: &HashSet<String>,

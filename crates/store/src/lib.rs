@@ -165,7 +165,20 @@ pub trait Store:
     fn pool_stats(&self) -> PoolStats;
     /// Closes the pool, waiting for connections to be returned.
     async fn close(&self);
+    /// The group commit of requests' writes: applies `touches` as
+    /// [`IdentityStore::touch_sessions`] does, then `commands` as
+    /// [`LedgerStore::execute_ledger`] does, in one transaction (one commit for both). A
+    /// command's refusal is its outcome; an error rolls back the whole batch (the caller then
+    /// retries the items one by one). Limits as in those two methods.
+    async fn execute_writes(
+        &self,
+        touches: &[SessionTouch],
+        commands: &[&LedgerCommand],
+    ) -> Result<WriteOutcomes, StoreError>;
 }
+
+/// What [`Store::execute_writes`] returns: one result per touch, one outcome per command.
+pub type WriteOutcomes = (Vec<Option<i64>>, Vec<LedgerOutcome>);
 
 /// Opens the database `url` names and runs its migrations.
 pub async fn connect(

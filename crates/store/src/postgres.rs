@@ -13,8 +13,9 @@ use time::OffsetDateTime;
 use crate::pki::{check_ca, check_cert, check_hierarchy, check_reason};
 use crate::{
     Backend, CaKind, CaRecord, CertKind, CertRecord, CertStatus, ConnectOptions, CrlRecord,
-    DatabaseUrl, MAX_REVOCATIONS, PkiStore, PoolStats, RevocationListener, RevocationRecord,
-    Setting, SettingsStore, Store, StoreError, check_setting, clamp_limit,
+    DatabaseUrl, LedgerCommand, MAX_REVOCATIONS, PkiStore, PoolStats, RevocationListener,
+    RevocationRecord, SessionTouch, Setting, SettingsStore, Store, StoreError, WriteOutcomes,
+    check_setting, clamp_limit,
 };
 
 #[path = "postgres_audit.rs"]
@@ -155,6 +156,24 @@ impl Store for PgStore {
 
     async fn close(&self) {
         self.pool.close().await;
+    }
+
+    async fn execute_writes(
+        &self,
+        touches: &[SessionTouch],
+        commands: &[&LedgerCommand],
+    ) -> Result<WriteOutcomes, StoreError> {
+        crate::postgres_identity::check_touches(touches)?;
+        if touches.is_empty() && commands.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        // Session rows first, then the ledger's (each in its fixed order): every batch takes
+        // its locks in the same order.
+        let mut tx = self.pool().begin().await?;
+        let touched = crate::postgres_identity::touch_in(&mut tx, touches).await?;
+        let outcomes = crate::postgres_ledger::ledger_in(&mut tx, commands).await?;
+        tx.commit().await?;
+        Ok((touched, outcomes))
     }
 }
 

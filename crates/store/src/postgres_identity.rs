@@ -504,67 +504,12 @@ impl IdentityStore for PgStore {
         &self,
         touches: &[SessionTouch],
     ) -> Result<Vec<Option<i64>>, StoreError> {
-        if touches.len() > MAX_TOUCH_BATCH {
-            return Err(StoreError::Invalid("too many session touches in one batch"));
-        }
+        check_touches(touches)?;
         if touches.is_empty() {
             return Ok(Vec::new());
         }
-        // Rows are locked in session-id order (a stable sort keeps one session's touches in
-        // their order), so two instances' batches cannot deadlock.
-        let mut order: Vec<usize> = (0..touches.len()).collect();
-        order.sort_by(|a, b| touches[*a].id.cmp(&touches[*b].id));
         let mut tx = self.pool().begin().await?;
-        let distinct = order
-            .windows(2)
-            .all(|w| touches[w[0]].id != touches[w[1]].id);
-        if distinct {
-            // Each session once: lock them in id order, then one statement for the batch.
-            let ids: Vec<String> = order.iter().map(|i| touches[*i].id.clone()).collect();
-            sqlx::query("SELECT id FROM sessions WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-                .bind(&ids)
-                .fetch_all(&mut *tx)
-                .await?;
-            let rows = sqlx::query(
-                "UPDATE sessions AS s SET last_seen_at = v.now, \
-                 last_counter = COALESCE(v.counter, s.last_counter) \
-                 FROM UNNEST($1::text[], $2::timestamptz[], $3::int8[]) AS v(id, now, counter) \
-                 WHERE s.id = v.id AND s.revoked_at IS NULL \
-                 AND (v.counter IS NULL OR s.last_counter < v.counter) \
-                 RETURNING s.id, (SELECT u.version FROM users AS u WHERE u.id = s.user_id)",
-            )
-            .bind(touches.iter().map(|t| t.id.clone()).collect::<Vec<_>>())
-            .bind(touches.iter().map(|t| t.now).collect::<Vec<_>>())
-            .bind(touches.iter().map(|t| t.counter).collect::<Vec<_>>())
-            .fetch_all(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            let done = rows
-                .iter()
-                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
-                .collect::<Result<std::collections::HashMap<String, i64>, sqlx::Error>>()?;
-            return Ok(touches.iter().map(|t| done.get(&t.id).copied()).collect());
-        }
-        // A session touched twice: one after the other, each seeing the one before.
-        let mut done = vec![None; touches.len()];
-        for i in order {
-            let t = &touches[i];
-            let version: Option<i64> = sqlx::query_scalar(
-                "UPDATE sessions SET last_seen_at = $1, \
-                 last_counter = COALESCE($2, last_counter) \
-                 WHERE id = $3 AND revoked_at IS NULL \
-                 AND ($2::int8 IS NULL OR last_counter < $2) \
-                 RETURNING (SELECT u.version FROM users AS u WHERE u.id = sessions.user_id)",
-            )
-            .bind(t.now)
-            .bind(t.counter)
-            .bind(&t.id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(slot) = done.get_mut(i) {
-                *slot = version;
-            }
-        }
+        let done = touch_in(&mut tx, touches).await?;
         tx.commit().await?;
         Ok(done)
     }
@@ -693,4 +638,76 @@ impl IdentityStore for PgStore {
         .await?;
         rows.iter().map(event_from_row).collect()
     }
+}
+
+/// Refuses a batch of more than [`MAX_TOUCH_BATCH`] touches.
+pub(crate) fn check_touches(touches: &[SessionTouch]) -> Result<(), StoreError> {
+    if touches.len() > MAX_TOUCH_BATCH {
+        return Err(StoreError::Invalid("too many session touches in one batch"));
+    }
+    Ok(())
+}
+
+/// Applies touches inside the caller's transaction, as [`IdentityStore::touch_sessions`]
+/// describes. Rows are locked in session-id order (a stable sort keeps one session's touches in
+/// their order), so two instances' batches cannot deadlock.
+pub(crate) async fn touch_in(
+    conn: &mut sqlx::PgConnection,
+    touches: &[SessionTouch],
+) -> Result<Vec<Option<i64>>, StoreError> {
+    if touches.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut order: Vec<usize> = (0..touches.len()).collect();
+    order.sort_by(|a, b| touches[*a].id.cmp(&touches[*b].id));
+    let distinct = order
+        .windows(2)
+        .all(|w| touches[w[0]].id != touches[w[1]].id);
+    if distinct {
+        // Each session once: lock them in id order, then one statement for the batch.
+        let ids: Vec<String> = order.iter().map(|i| touches[*i].id.clone()).collect();
+        sqlx::query("SELECT id FROM sessions WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind(&ids)
+            .fetch_all(&mut *conn)
+            .await?;
+        let rows = sqlx::query(
+            "UPDATE sessions AS s SET last_seen_at = v.now, \
+             last_counter = COALESCE(v.counter, s.last_counter) \
+             FROM UNNEST($1::text[], $2::timestamptz[], $3::int8[]) AS v(id, now, counter) \
+             WHERE s.id = v.id AND s.revoked_at IS NULL \
+             AND (v.counter IS NULL OR s.last_counter < v.counter) \
+             RETURNING s.id, (SELECT u.version FROM users AS u WHERE u.id = s.user_id)",
+        )
+        .bind(touches.iter().map(|t| t.id.clone()).collect::<Vec<_>>())
+        .bind(touches.iter().map(|t| t.now).collect::<Vec<_>>())
+        .bind(touches.iter().map(|t| t.counter).collect::<Vec<_>>())
+        .fetch_all(&mut *conn)
+        .await?;
+        let done = rows
+            .iter()
+            .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+            .collect::<Result<std::collections::HashMap<String, i64>, sqlx::Error>>()?;
+        return Ok(touches.iter().map(|t| done.get(&t.id).copied()).collect());
+    }
+    // A session touched twice: one after the other, each seeing the one before.
+    let mut done = vec![None; touches.len()];
+    for i in order {
+        let t = &touches[i];
+        let version: Option<i64> = sqlx::query_scalar(
+            "UPDATE sessions SET last_seen_at = $1, \
+             last_counter = COALESCE($2, last_counter) \
+             WHERE id = $3 AND revoked_at IS NULL \
+             AND ($2::int8 IS NULL OR last_counter < $2) \
+             RETURNING (SELECT u.version FROM users AS u WHERE u.id = sessions.user_id)",
+        )
+        .bind(t.now)
+        .bind(t.counter)
+        .bind(&t.id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(slot) = done.get_mut(i) {
+            *slot = version;
+        }
+    }
+    Ok(done)
 }

@@ -139,7 +139,7 @@ async fn insert_account(conn: &mut PgConnection, a: &AccountRecord) -> Result<()
 
 async fn load_ledger(
     conn: &mut PgConnection,
-    commands: &[LedgerCommand],
+    commands: &[&LedgerCommand],
 ) -> Result<LedgerWrites, StoreError> {
     let ids = transfer_ids(commands)?;
     let mut transfers = HashMap::new();
@@ -406,12 +406,8 @@ impl LedgerStore for PgStore {
         if commands.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.pool().begin().await?;
-        let mut writes = load_ledger(&mut tx, commands).await?;
-        let outcomes = std::mem::take(&mut writes.outcomes);
-        write_ledger(&mut tx, writes).await?;
-        tx.commit().await?;
-        Ok(outcomes)
+        let commands: Vec<&LedgerCommand> = commands.iter().collect();
+        Ok(crate::Store::execute_writes(self, &[], &commands).await?.1)
     }
 
     async fn get_transfer(&self, id: &str) -> Result<Option<TransferRecord>, StoreError> {
@@ -679,4 +675,19 @@ async fn run_check(conn: &mut PgConnection) -> Result<LedgerCheck, StoreError> {
         }
     }
     Ok(check)
+}
+
+/// Executes ledger commands inside the caller's transaction (row locks in a fixed order, see
+/// `load_ledger`); one outcome per command.
+pub(crate) async fn ledger_in(
+    conn: &mut PgConnection,
+    commands: &[&LedgerCommand],
+) -> Result<Vec<LedgerOutcome>, StoreError> {
+    if commands.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut writes = load_ledger(conn, commands).await?;
+    let outcomes = std::mem::take(&mut writes.outcomes);
+    write_ledger(conn, writes).await?;
+    Ok(outcomes)
 }

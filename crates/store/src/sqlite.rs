@@ -13,8 +13,9 @@ use time::format_description::well_known::Rfc3339;
 use crate::pki::{check_ca, check_cert, check_hierarchy, check_reason};
 use crate::{
     Backend, CaKind, CaRecord, CertKind, CertRecord, CertStatus, ConnectOptions, CrlRecord,
-    MAX_REVOCATIONS, PkiStore, PoolStats, RevocationListener, RevocationRecord, Setting,
-    SettingsStore, Store, StoreError, check_setting, clamp_limit,
+    LedgerCommand, MAX_REVOCATIONS, PkiStore, PoolStats, RevocationListener, RevocationRecord,
+    SessionTouch, Setting, SettingsStore, Store, StoreError, WriteOutcomes, check_setting,
+    clamp_limit,
 };
 
 #[path = "sqlite_audit.rs"]
@@ -195,6 +196,37 @@ impl Store for SqliteStore {
     async fn close(&self) {
         self.pool.close().await;
         self.writer.close().await;
+    }
+
+    async fn execute_writes(
+        &self,
+        touches: &[SessionTouch],
+        commands: &[&LedgerCommand],
+    ) -> Result<WriteOutcomes, StoreError> {
+        let touches = crate::sqlite_identity::prepare_touches(touches)?;
+        if touches.is_empty() && commands.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        // Borrowed commands cannot move into `write_tx`'s closure: the same steps, inline.
+        let mut conn = self.write_conn().await?;
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        let result = async {
+            let touched = crate::sqlite_identity::touch_in(&mut conn, &touches).await?;
+            let outcomes = crate::sqlite_ledger::ledger_in(&mut conn, commands).await?;
+            Ok::<_, StoreError>((touched, outcomes))
+        }
+        .await;
+        match result {
+            Ok(done) => {
+                sqlx::query("COMMIT").execute(&mut *conn).await?;
+                Ok(done)
+            }
+            Err(e) => {
+                // The original error matters more than a failed rollback.
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                Err(e)
+            }
+        }
     }
 }
 

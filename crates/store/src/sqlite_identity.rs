@@ -561,68 +561,12 @@ impl IdentityStore for SqliteStore {
         &self,
         touches: &[SessionTouch],
     ) -> Result<Vec<Option<i64>>, StoreError> {
-        if touches.len() > MAX_TOUCH_BATCH {
-            return Err(StoreError::Invalid("too many session touches in one batch"));
-        }
+        let touches = prepare_touches(touches)?;
         if touches.is_empty() {
             return Ok(Vec::new());
         }
-        let touches = touches
-            .iter()
-            .map(|t| Ok((t.id.clone(), fmt_time(t.now)?, t.counter)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let mut seen = std::collections::HashSet::new();
-        let distinct = touches.iter().all(|(id, _, _)| seen.insert(id.clone()));
-        self.write_tx(move |conn| {
-            Box::pin(async move {
-                if distinct {
-                    // Each session once: one statement for the whole batch.
-                    let mut qb =
-                        sqlx::QueryBuilder::<sqlx::Sqlite>::new("WITH v(id, now, counter) AS (");
-                    qb.push_values(&touches, |mut b, (id, now, counter)| {
-                        b.push_bind(id).push_bind(now).push_bind(counter);
-                    });
-                    qb.push(
-                        ") UPDATE sessions SET last_seen_at = v.now, \
-                         last_counter = COALESCE(v.counter, sessions.last_counter) FROM v \
-                         WHERE sessions.id = v.id AND sessions.revoked_at IS NULL \
-                         AND (v.counter IS NULL OR sessions.last_counter < v.counter) \
-                         RETURNING sessions.id, \
-                         (SELECT version FROM users WHERE users.id = sessions.user_id)",
-                    );
-                    let rows = qb.build().fetch_all(&mut *conn).await?;
-                    let done = rows
-                        .iter()
-                        .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
-                        .collect::<Result<std::collections::HashMap<String, i64>, sqlx::Error>>()?;
-                    return Ok(touches
-                        .iter()
-                        .map(|(id, _, _)| done.get(id).copied())
-                        .collect());
-                }
-                // A session touched twice: one after the other, each seeing the one before.
-                let mut done = Vec::with_capacity(touches.len());
-                for (id, now, counter) in &touches {
-                    let version: Option<i64> = sqlx::query_scalar(
-                        "UPDATE sessions SET last_seen_at = ?, \
-                         last_counter = COALESCE(?, last_counter) \
-                         WHERE id = ? AND revoked_at IS NULL \
-                         AND (? IS NULL OR last_counter < ?) \
-                         RETURNING (SELECT version FROM users WHERE users.id = sessions.user_id)",
-                    )
-                    .bind(now)
-                    .bind(counter)
-                    .bind(id)
-                    .bind(counter)
-                    .bind(counter)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-                    done.push(version);
-                }
-                Ok(done)
-            })
-        })
-        .await
+        self.write_tx(move |conn| Box::pin(async move { touch_in(conn, &touches).await }))
+            .await
     }
 
     async fn list_sessions(
@@ -764,4 +708,75 @@ impl IdentityStore for SqliteStore {
         .await?;
         rows.iter().map(event_from_row).collect()
     }
+}
+
+/// A touch as bound: session id, time as text, counter.
+pub(crate) type BoundTouch = (String, String, Option<i64>);
+
+/// Checks the batch limit and formats the times of `touches`.
+pub(crate) fn prepare_touches(touches: &[SessionTouch]) -> Result<Vec<BoundTouch>, StoreError> {
+    if touches.len() > MAX_TOUCH_BATCH {
+        return Err(StoreError::Invalid("too many session touches in one batch"));
+    }
+    touches
+        .iter()
+        .map(|t| Ok((t.id.clone(), fmt_time(t.now)?, t.counter)))
+        .collect()
+}
+
+/// Applies touches inside the caller's write transaction, as
+/// [`IdentityStore::touch_sessions`] describes.
+pub(crate) async fn touch_in(
+    conn: &mut sqlx::SqliteConnection,
+    touches: &[BoundTouch],
+) -> Result<Vec<Option<i64>>, StoreError> {
+    if touches.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut seen = std::collections::HashSet::new();
+    let distinct = touches.iter().all(|(id, _, _)| seen.insert(id.as_str()));
+    if distinct {
+        // Each session once: one statement for the whole batch.
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("WITH v(id, now, counter) AS (");
+        qb.push_values(touches, |mut b, (id, now, counter)| {
+            b.push_bind(id).push_bind(now).push_bind(counter);
+        });
+        qb.push(
+            ") UPDATE sessions SET last_seen_at = v.now, \
+             last_counter = COALESCE(v.counter, sessions.last_counter) FROM v \
+             WHERE sessions.id = v.id AND sessions.revoked_at IS NULL \
+             AND (v.counter IS NULL OR sessions.last_counter < v.counter) \
+             RETURNING sessions.id, \
+             (SELECT version FROM users WHERE users.id = sessions.user_id)",
+        );
+        let rows = qb.build().fetch_all(&mut *conn).await?;
+        let done = rows
+            .iter()
+            .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+            .collect::<Result<std::collections::HashMap<String, i64>, sqlx::Error>>()?;
+        return Ok(touches
+            .iter()
+            .map(|(id, _, _)| done.get(id).copied())
+            .collect());
+    }
+    // A session touched twice: one after the other, each seeing the one before.
+    let mut done = Vec::with_capacity(touches.len());
+    for (id, now, counter) in touches {
+        let version: Option<i64> = sqlx::query_scalar(
+            "UPDATE sessions SET last_seen_at = ?, \
+             last_counter = COALESCE(?, last_counter) \
+             WHERE id = ? AND revoked_at IS NULL \
+             AND (? IS NULL OR last_counter < ?) \
+             RETURNING (SELECT version FROM users WHERE users.id = sessions.user_id)",
+        )
+        .bind(now)
+        .bind(counter)
+        .bind(id)
+        .bind(counter)
+        .bind(counter)
+        .fetch_optional(&mut *conn)
+        .await?;
+        done.push(version);
+    }
+    Ok(done)
 }

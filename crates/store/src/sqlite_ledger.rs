@@ -142,7 +142,7 @@ async fn insert_account(conn: &mut SqliteConnection, a: &AccountRecord) -> Resul
 
 async fn load_ledger(
     conn: &mut SqliteConnection,
-    commands: &[LedgerCommand],
+    commands: &[&LedgerCommand],
 ) -> Result<LedgerWrites, StoreError> {
     let ids = transfer_ids(commands)?;
     let mut transfers = HashMap::new();
@@ -422,28 +422,8 @@ impl LedgerStore for SqliteStore {
         if commands.is_empty() {
             return Ok(Vec::new());
         }
-        // The closure must be 'static-free of borrowed commands across the boxed future; the
-        // batch is executed on one connection inside BEGIN IMMEDIATE.
-        let mut conn = self.write_conn().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-        let result = async {
-            let mut writes = load_ledger(&mut conn, commands).await?;
-            let outcomes = std::mem::take(&mut writes.outcomes);
-            write_ledger(&mut conn, writes).await?;
-            Ok::<_, StoreError>(outcomes)
-        }
-        .await;
-        match result {
-            Ok(outcomes) => {
-                sqlx::query("COMMIT").execute(&mut *conn).await?;
-                Ok(outcomes)
-            }
-            Err(e) => {
-                // The original error matters more than a failed rollback.
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                Err(e)
-            }
-        }
+        let commands: Vec<&LedgerCommand> = commands.iter().collect();
+        Ok(crate::Store::execute_writes(self, &[], &commands).await?.1)
     }
 
     async fn get_transfer(&self, id: &str) -> Result<Option<TransferRecord>, StoreError> {
@@ -709,4 +689,19 @@ async fn run_check(conn: &mut SqliteConnection) -> Result<LedgerCheck, StoreErro
         }
     }
     Ok(check)
+}
+
+/// Executes ledger commands inside the caller's write transaction (`BEGIN IMMEDIATE`): reads
+/// what they need, plans, writes; one outcome per command.
+pub(crate) async fn ledger_in(
+    conn: &mut SqliteConnection,
+    commands: &[&LedgerCommand],
+) -> Result<Vec<LedgerOutcome>, StoreError> {
+    if commands.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut writes = load_ledger(conn, commands).await?;
+    let outcomes = std::mem::take(&mut writes.outcomes);
+    write_ledger(conn, writes).await?;
+    Ok(outcomes)
 }

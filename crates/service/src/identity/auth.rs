@@ -1,7 +1,5 @@
 //! Challenge-response login, request authentication (session + request MAC) and logout.
 
-use std::sync::Arc;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use pqbank_audit::{Outcome, actions};
@@ -21,7 +19,6 @@ use time::OffsetDateTime;
 use super::{Principal, parse_roles, password};
 
 use crate::ca::internal;
-use crate::group_commit::GroupCommit;
 use crate::{Bank, ServiceError};
 
 /// Why an authentication failed. Each maps to one HTTP status and stable problem code.
@@ -650,24 +647,14 @@ impl Bank {
                 Some(mac.counter)
             }
         };
-        // Group commit: the touches of concurrent requests share one transaction.
-        let toucher = self.identity.toucher.get_or_init(|| {
-            let store = self.store.clone();
-            GroupCommit::spawn(
-                "session queue full or stopped",
-                pqbank_store::MAX_TOUCH_BATCH,
-                Arc::new(move |touches| {
-                    let store = store.clone();
-                    Box::pin(async move { store.touch_sessions(touches).await })
-                }),
-            )
-        });
+        // Group commit: the touches of concurrent requests share one transaction, with the
+        // ledger's commands.
         let touch = pqbank_store::SessionTouch {
             id: session.id.clone(),
             now,
             counter,
         };
-        let Some(user_version) = toucher.submit(touch).await? else {
+        let Some(user_version) = self.touch_session(touch).await? else {
             // Revoked since it was read, or the counter is not above the last one.
             self.identity.sessions.remove(&id);
             let (current, _) = self.read_session(&id).await?;

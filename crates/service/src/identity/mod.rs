@@ -8,7 +8,7 @@ pub mod password;
 mod users;
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 use pqbank_audit::{Action, Actor, AuditEvent, Outcome, Resource, Token};
 use pqbank_domain::{Role, RoleSet};
@@ -144,14 +144,12 @@ impl RateLimiter {
     }
 }
 
-/// Shared identity state: configuration, rate limits, the session toucher (group commit of
-/// session activity), the session-key cache and the session cache.
+/// Shared identity state: configuration, rate limits, the session-key cache and the session
+/// cache. (Session activity is written through the write pipeline, [`crate::writes`].)
 #[derive(Debug, Default)]
 pub struct IdentityState {
     pub(crate) config: IdentityConfig,
     pub(crate) login_limiter: RateLimiter,
-    pub(crate) toucher:
-        OnceLock<crate::group_commit::GroupCommit<pqbank_store::SessionTouch, Option<i64>>>,
     pub(crate) session_keys: SessionKeyCache,
     pub(crate) sessions: SessionCache,
 }

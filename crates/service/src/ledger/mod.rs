@@ -10,7 +10,7 @@
 
 mod reports;
 
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{OnceLock, RwLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -36,7 +36,6 @@ pub use reports::{ApprovalReport, Statement, VolumeReport};
 use crate::authz::{ObjectRef, authz};
 use crate::ca::internal;
 use crate::cache::BoundedMap;
-use crate::group_commit::GroupCommit;
 use crate::identity::{Principal, parse_roles};
 use crate::{Bank, ServiceError};
 
@@ -74,7 +73,8 @@ impl Default for LedgerConfig {
 pub struct LedgerState {
     pub(crate) config: LedgerConfig,
     policy: RwLock<ApprovalPolicy>,
-    batcher: OnceLock<GroupCommit<LedgerCommand, LedgerOutcome>>,
+    pub(crate) writes: OnceLock<crate::writes::Writes>,
+    pub(crate) touches: OnceLock<crate::writes::Touches>,
     accounts: BoundedMap<String, AccountFacts>,
     certs: BoundedMap<String, SigningCertFacts>,
 }
@@ -88,7 +88,8 @@ impl LedgerState {
         Self {
             policy: RwLock::new(config.policy.clone()),
             config,
-            batcher: OnceLock::new(),
+            writes: OnceLock::new(),
+            touches: OnceLock::new(),
             accounts: BoundedMap::new(FACTS_CACHE_LIMIT),
             certs: BoundedMap::new(FACTS_CACHE_LIMIT),
         }
@@ -1376,21 +1377,7 @@ impl Bank {
     }
 
     async fn execute(&self, command: LedgerCommand) -> Result<LedgerOutcome, ServiceError> {
-        let batcher = self.ledger.batcher.get_or_init(|| {
-            let store = self.store.clone();
-            GroupCommit::spawn(
-                "ledger queue full or stopped",
-                self.ledger
-                    .config
-                    .max_batch
-                    .clamp(1, pqbank_store::ledger::MAX_LEDGER_BATCH),
-                Arc::new(move |commands| {
-                    let store = store.clone();
-                    Box::pin(async move { store.execute_ledger(commands).await })
-                }),
-            )
-        });
-        batcher.submit(command).await
+        self.execute_ledger(command).await
     }
 }
 
