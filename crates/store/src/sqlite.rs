@@ -149,18 +149,7 @@ impl SettingsStore for SqliteStore {
             Ok(setting)
         }
         .await;
-        match result {
-            Ok(s) => {
-                sqlx::query("COMMIT").execute(&mut *conn).await?;
-                Ok(s)
-            }
-            Err(e) => {
-                // The original error matters more than a failed rollback; the connection is
-                // dropped from the pool on failure anyway.
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                Err(e)
-            }
-        }
+        finish_tx(&mut conn, result).await
     }
 
     async fn list_settings(&self, limit: u32) -> Result<Vec<Setting>, StoreError> {
@@ -216,17 +205,7 @@ impl Store for SqliteStore {
             Ok::<_, StoreError>((touched, outcomes))
         }
         .await;
-        match result {
-            Ok(done) => {
-                sqlx::query("COMMIT").execute(&mut *conn).await?;
-                Ok(done)
-            }
-            Err(e) => {
-                // The original error matters more than a failed rollback.
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                Err(e)
-            }
-        }
+        finish_tx(&mut conn, result).await
     }
 }
 
@@ -241,16 +220,25 @@ impl SqliteStore {
     ) -> Result<T, StoreError> {
         let mut conn = self.write_conn().await?;
         sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-        match f(&mut conn).await {
-            Ok(v) => {
-                sqlx::query("COMMIT").execute(&mut *conn).await?;
-                Ok(v)
-            }
-            Err(e) => {
-                // The original error matters more than a failed rollback.
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                Err(e)
-            }
+        let result = f(&mut conn).await;
+        finish_tx(&mut conn, result).await
+    }
+}
+
+/// Ends the connection's transaction: COMMIT after success, ROLLBACK after an error (whose
+/// original error matters more than a failed rollback; the pool drops a broken connection).
+async fn finish_tx<T>(
+    conn: &mut sqlx::SqliteConnection,
+    result: Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    match result {
+        Ok(v) => {
+            sqlx::query("COMMIT").execute(&mut *conn).await?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            Err(e)
         }
     }
 }
