@@ -4,7 +4,7 @@
 //! Every money movement is a [`TransferPayload`] signed on a device. The service checks the
 //! signature, the signing certificate (chain, revocation, bound to an active device of the
 //! caller) and the caller's right to the source account (Cedar), then hands the command to the
-//! ledger's group commit ([`crate::group_commit`]): one task per instance groups concurrent commands into one
+//! write pipeline ([`crate::writes`]): one task per instance groups concurrent commands into one
 //! database transaction (group commit), where the store re-checks the ledger rules under its
 //! locks and writes transfer, postings, balances and audit events together.
 
@@ -915,7 +915,7 @@ impl Bank {
             vec![e]
         });
         let outcome = self
-            .execute(LedgerCommand::Create(Box::new(CreateTransfer {
+            .execute_ledger(LedgerCommand::Create(Box::new(CreateTransfer {
                 transfer: record,
                 policy: self.ledger_policy(),
                 signing_device: Some(device_id),
@@ -1257,7 +1257,7 @@ impl Bank {
             audit,
         };
         match self
-            .execute(LedgerCommand::Decide(Box::new(command)))
+            .execute_ledger(LedgerCommand::Decide(Box::new(command)))
             .await?
         {
             LedgerOutcome::Decided(t) => Ok(t),
@@ -1292,7 +1292,7 @@ impl Bank {
                 _ => Vec::new(),
             });
             let outcome = self
-                .execute(LedgerCommand::Decide(Box::new(DecideTransfer {
+                .execute_ledger(LedgerCommand::Decide(Box::new(DecideTransfer {
                     transfer_id: id,
                     decision: Decision::Expire,
                     decided_by: None,
@@ -1374,10 +1374,6 @@ impl Bank {
     /// Store errors.
     pub async fn ledger_check(&self) -> Result<LedgerCheck, ServiceError> {
         Ok(self.store.ledger_check().await?)
-    }
-
-    async fn execute(&self, command: LedgerCommand) -> Result<LedgerOutcome, ServiceError> {
-        self.execute_ledger(command).await
     }
 }
 
