@@ -9,6 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::Mutex;
 
 use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
@@ -67,13 +68,47 @@ impl ObjectRef {
     }
 }
 
+/// Most decisions remembered; the cache starts over when full.
+const DECISION_CACHE_LIMIT: usize = 8192;
+
 /// The loaded policy engine.
+///
+/// A decision is a pure function of the request (principal id, roles and branch; action; the
+/// object's kind, id, owner, owner-is-staff and initiator) because the schema and policies are
+/// fixed for the life of the process. Evaluating one costs tens of microseconds (entities are
+/// built and validated against the schema each time), and every request asks at least twice,
+/// so decisions are remembered under the complete request as key, bounded by
+/// [`DECISION_CACHE_LIMIT`].
 #[derive(Debug)]
 pub struct Authz {
     schema: Schema,
     policies: PolicySet,
     authorizer: Authorizer,
     actions: Vec<String>,
+    decisions: Mutex<HashMap<String, bool>>,
+}
+
+/// The cache key: every input of a decision, each length-prefixed so that no two requests
+/// share a key.
+fn decision_key(principal: &Principal, action: &str, object: &ObjectRef) -> String {
+    let roles: Vec<&str> = principal.roles.iter().map(|r| r.as_str()).collect();
+    let parts = [
+        principal.user_id.as_str(),
+        principal.branch.as_deref().unwrap_or("\u{0}none"),
+        action,
+        object.kind,
+        object.id.as_str(),
+        object.owner.as_str(),
+        if object.owner_staff { "1" } else { "0" },
+        object.initiator.as_str(),
+    ];
+    let mut key = String::with_capacity(160);
+    for part in parts.iter().chain(roles.iter()) {
+        key.push_str(&part.len().to_string());
+        key.push(':');
+        key.push_str(part);
+    }
+    key
 }
 
 fn internal(what: impl std::fmt::Display) -> ServiceError {
@@ -122,6 +157,7 @@ impl Authz {
             policies,
             authorizer: Authorizer::new(),
             actions,
+            decisions: Mutex::new(HashMap::new()),
         })
     }
 
@@ -137,8 +173,26 @@ impl Authz {
 
     /// The policy decision. Errors (unknown action, bad entity) deny.
     pub fn is_allowed(&self, principal: &Principal, action: &str, object: &ObjectRef) -> bool {
+        let key = decision_key(principal, action, object);
+        if let Some(&allowed) = self
+            .decisions
+            .lock()
+            .ok()
+            .as_ref()
+            .and_then(|d| d.get(&key))
+        {
+            return allowed;
+        }
         match self.decide(principal, action, object) {
-            Ok(allowed) => allowed,
+            Ok(allowed) => {
+                if let Ok(mut d) = self.decisions.lock() {
+                    if d.len() >= DECISION_CACHE_LIMIT {
+                        d.clear();
+                    }
+                    d.insert(key, allowed);
+                }
+                allowed
+            }
             Err(e) => {
                 tracing::error!(error = %e, action, "authorization request failed; denied");
                 false

@@ -90,3 +90,57 @@ fn four_eyes_and_no_self_administration() {
     // decides.
     assert!(engine.is_allowed(&m, "transfer.approve", &ObjectRef::route(&m)));
 }
+
+#[test]
+fn remembered_decisions_match_fresh_ones() {
+    // One engine answers a grid of requests twice (the second time from its decision cache);
+    // every answer equals a fresh engine's. Requests differing in one input only (roles of the
+    // same user id, owner, staff flag, initiator, action) never share an answer.
+    let shared = Authz::load().unwrap();
+    let principals = [
+        who("alice", &[Role::Customer]),
+        who("alice", &[Role::Admin]),
+        who("alice", &[Role::Manager]),
+        who("alice", &[Role::Customer, Role::Clerk]),
+        who("bob", &[Role::Clerk]),
+    ];
+    let actions = [
+        "user.create",
+        "account.read",
+        "transfer.approve",
+        "device.list",
+        "cash.deposit",
+    ];
+    let objects = [
+        obj("account", "alice", false, ""),
+        obj("account", "alice", true, ""),
+        obj("account", "carol", false, ""),
+        obj("transfer", "carol", false, "alice"),
+        obj("transfer", "carol", false, "carol"),
+        obj("device", "bob", false, ""),
+    ];
+    let mut allowed = 0;
+    for round in 0..2 {
+        for p in &principals {
+            let mut requests = vec![ObjectRef::route(p)];
+            requests.extend(objects.iter().cloned());
+            for a in actions {
+                for o in &requests {
+                    let fresh = Authz::load().unwrap().is_allowed(p, a, o);
+                    assert_eq!(
+                        shared.is_allowed(p, a, o),
+                        fresh,
+                        "round {round}: {a} {o:?}"
+                    );
+                    allowed += usize::from(fresh);
+                }
+            }
+        }
+    }
+    // The grid holds both answers.
+    assert!(allowed > 0 && allowed < 2 * principals.len() * actions.len() * 7);
+    let alice = &principals[0];
+    let admin = &principals[1];
+    assert!(!shared.is_allowed(alice, "user.create", &ObjectRef::route(alice)));
+    assert!(shared.is_allowed(admin, "user.create", &ObjectRef::route(admin)));
+}

@@ -3,12 +3,16 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{ConnectOptions as _, Connection as _, Row, SqliteConnection, SqlitePool};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
 use crate::pki::{check_ca, check_cert, check_hierarchy, check_reason};
 use crate::{
@@ -25,15 +29,81 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 
 /// The SQLite store.
 ///
-/// Two pools on one file: `pool` for reads, `writer` (one connection) for every write. SQLite
-/// admits one writer at a time anyway; queueing writers in-process on one connection instead of
-/// in SQLite's busy handler (which sleeps between retries) keeps commits back to back, and that
-/// connection's page cache stays warm because no other connection of this process writes.
+/// A pool on the file for reads and one dedicated connection for every write. SQLite admits one
+/// writer at a time anyway; queueing writers in-process on one connection instead of in SQLite's
+/// busy handler (which sleeps between retries) keeps commits back to back, that connection's
+/// page cache stays warm because no other connection of this process writes, and holding it
+/// outside a pool saves the pool's liveness round trips (a ping on every acquire and release)
+/// on the one path every write takes.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
-    writer: SqlitePool,
+    /// The writing connection; `None` once closed.
+    writer: Arc<Mutex<Option<SqliteConnection>>>,
+    /// Set while a transaction may be open on the writer: a caller whose future is dropped
+    /// between `BEGIN` and `COMMIT` leaves it set, and the next user rolls back first. Only
+    /// read or written while holding `writer`.
+    writer_in_tx: Arc<AtomicBool>,
+    /// Set by `close`; ends the checkpointer.
+    closed: Arc<AtomicBool>,
+    acquire_timeout: Duration,
     max: u32,
+}
+
+/// Exclusive use of the writing connection (see [`SqliteStore::write_conn`]).
+pub(crate) struct Writer<'a> {
+    conn: MappedMutexGuard<'a, SqliteConnection>,
+    in_tx: &'a AtomicBool,
+}
+
+impl Writer<'_> {
+    /// `BEGIN IMMEDIATE`: takes SQLite's write lock (other processes on the file wait).
+    pub(crate) async fn begin(&mut self) -> Result<(), StoreError> {
+        self.in_tx.store(true, Ordering::SeqCst);
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends the transaction: COMMIT after success, ROLLBACK after an error (whose original
+    /// error matters more than a failed rollback). A failed COMMIT is rolled back too.
+    pub(crate) async fn finish<T>(
+        &mut self,
+        result: Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let result = match result {
+            Ok(v) => match sqlx::query("COMMIT").execute(&mut *self.conn).await {
+                Ok(_) => {
+                    self.in_tx.store(false, Ordering::SeqCst);
+                    return Ok(v);
+                }
+                Err(e) => Err(StoreError::from(e)),
+            },
+            Err(e) => Err(e),
+        };
+        if sqlx::query("ROLLBACK")
+            .execute(&mut *self.conn)
+            .await
+            .is_ok()
+        {
+            self.in_tx.store(false, Ordering::SeqCst);
+        }
+        result
+    }
+}
+
+impl std::ops::Deref for Writer<'_> {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Writer<'_> {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.conn
+    }
 }
 
 impl SqliteStore {
@@ -45,41 +115,114 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(opts.busy_timeout);
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(opts.acquire_timeout)
-            .connect_with(connect.clone())
-            .await?;
-        MIGRATOR.run(&writer).await?;
+            .busy_timeout(opts.busy_timeout)
+            // Checkpoints run beside the writer, not inside its commits (see `checkpointer`).
+            .pragma("wal_autocheckpoint", "0")
+            // A restarted log is cut back to this size (bytes).
+            .pragma("journal_size_limit", "67108864");
+        let mut writer = connect.connect().await?;
+        MIGRATOR.run(&mut writer).await?;
+        let checkpoints = connect.connect().await?;
+        // Embedded connections do not drop like network ones: no liveness ping per acquire.
         let pool = SqlitePoolOptions::new()
             .max_connections(opts.max_connections.max(1))
             .acquire_timeout(opts.acquire_timeout)
+            .test_before_acquire(false)
             .connect_with(connect)
             .await?;
+        let closed = Arc::new(AtomicBool::new(false));
+        let writer = Arc::new(Mutex::new(Some(writer)));
+        tokio::spawn(checkpointer(
+            checkpoints,
+            Arc::downgrade(&writer),
+            Arc::downgrade(&closed),
+        ));
         Ok(Self {
             pool,
             writer,
+            closed,
+            writer_in_tx: Arc::new(AtomicBool::new(false)),
+            acquire_timeout: opts.acquire_timeout,
             max: opts.max_connections.max(1),
         })
     }
 
-    /// The pool of the one writing connection, for single-statement writes.
-    pub(crate) fn writer(&self) -> &SqlitePool {
-        &self.writer
-    }
-
-    /// The connection every write transaction runs on (one at a time).
-    pub(crate) async fn write_conn(
-        &self,
-    ) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StoreError> {
-        Ok(self.writer.acquire().await?)
+    /// The connection every write runs on, one caller at a time (waits at most the acquire
+    /// timeout). A transaction a cancelled caller left open is rolled back first.
+    pub(crate) async fn write_conn(&self) -> Result<Writer<'_>, StoreError> {
+        let slot = tokio::time::timeout(self.acquire_timeout, self.writer.lock())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?;
+        let conn =
+            MutexGuard::try_map(slot, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)?;
+        let mut w = Writer {
+            conn,
+            in_tx: &self.writer_in_tx,
+        };
+        if w.in_tx.load(Ordering::SeqCst) {
+            sqlx::query("ROLLBACK").execute(&mut *w).await?;
+            w.in_tx.store(false, Ordering::SeqCst);
+        }
+        Ok(w)
     }
 
     /// The pool, for later per-concern modules of this backend.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
+
+/// How often the checkpointer copies committed WAL frames into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+/// WAL length (frames of 4 KiB) above which the checkpointer also restarts the log.
+const WAL_RESTART_FRAMES: i64 = 8192;
+
+/// Copies the WAL into the database file on its own connection, so that the writer's commits
+/// only append to the WAL (SQLite's automatic checkpoint would run inside the committing
+/// writer, on the one path every write waits for). A passive checkpoint never blocks the
+/// writer. Because the writer keeps appending meanwhile, the log would never start over: once
+/// it exceeds [`WAL_RESTART_FRAMES`] the checkpointer holds the writing connection (this
+/// process's writes wait, other processes' wait in SQLite's busy handler) while a RESTART
+/// checkpoint copies the few frames left and waits for readers to leave the log, so that the
+/// next write starts the log from its beginning. Ends when the store is closed or dropped; the
+/// last connection to close checkpoints the rest.
+async fn checkpointer(
+    mut conn: SqliteConnection,
+    writer: Weak<Mutex<Option<SqliteConnection>>>,
+    closed: Weak<AtomicBool>,
+) {
+    loop {
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        match closed.upgrade() {
+            Some(c) if !c.load(Ordering::SeqCst) => {}
+            _ => break,
+        }
+        let frames = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&mut conn)
+            .await;
+        let restart = match frames {
+            Ok((_busy, log, _copied)) => log > WAL_RESTART_FRAMES,
+            Err(e) => {
+                tracing::warn!(error = %e, "WAL checkpoint failed");
+                false
+            }
+        };
+        if !restart {
+            continue;
+        }
+        let Some(writer) = writer.upgrade() else {
+            break;
+        };
+        let held = writer.lock().await;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+            .execute(&mut conn)
+            .await
+        {
+            tracing::warn!(error = %e, "WAL restart checkpoint failed");
+        }
+        drop(held);
+    }
+    let _ = conn.close().await;
 }
 
 pub(crate) fn fmt_time(t: OffsetDateTime) -> Result<String, StoreError> {
@@ -121,7 +264,7 @@ impl SettingsStore for SqliteStore {
         check_setting(key, value)?;
         let now_s = fmt_time(now)?;
         let mut conn = self.write_conn().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        conn.begin().await?;
         let result = async {
             let current: Option<i64> =
                 sqlx::query_scalar("SELECT version FROM settings WHERE key = ?")
@@ -149,7 +292,7 @@ impl SettingsStore for SqliteStore {
             Ok(setting)
         }
         .await;
-        finish_tx(&mut conn, result).await
+        conn.finish(result).await
     }
 
     async fn list_settings(&self, limit: u32) -> Result<Vec<Setting>, StoreError> {
@@ -183,8 +326,12 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
         self.pool.close().await;
-        self.writer.close().await;
+        let conn = self.writer.lock().await.take();
+        if let Some(conn) = conn {
+            let _ = conn.close().await;
+        }
     }
 
     async fn execute_writes(
@@ -198,14 +345,14 @@ impl Store for SqliteStore {
         }
         // Borrowed commands cannot move into `write_tx`'s closure: the same steps, inline.
         let mut conn = self.write_conn().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        conn.begin().await?;
         let result = async {
             let touched = crate::sqlite_identity::touch_in(&mut conn, &touches).await?;
             let outcomes = crate::sqlite_ledger::ledger_in(&mut conn, commands).await?;
             Ok::<_, StoreError>((touched, outcomes))
         }
         .await;
-        finish_tx(&mut conn, result).await
+        conn.finish(result).await
     }
 }
 
@@ -219,27 +366,9 @@ impl SqliteStore {
         f: impl for<'c> FnOnce(&'c mut sqlx::SqliteConnection) -> TxFuture<'c, T>,
     ) -> Result<T, StoreError> {
         let mut conn = self.write_conn().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        conn.begin().await?;
         let result = f(&mut conn).await;
-        finish_tx(&mut conn, result).await
-    }
-}
-
-/// Ends the connection's transaction: COMMIT after success, ROLLBACK after an error (whose
-/// original error matters more than a failed rollback; the pool drops a broken connection).
-async fn finish_tx<T>(
-    conn: &mut sqlx::SqliteConnection,
-    result: Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    match result {
-        Ok(v) => {
-            sqlx::query("COMMIT").execute(&mut *conn).await?;
-            Ok(v)
-        }
-        Err(e) => {
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            Err(e)
-        }
+        conn.finish(result).await
     }
 }
 
@@ -579,7 +708,7 @@ impl PkiStore for SqliteStore {
         .bind(&this_update)
         .bind(&next_update)
         .bind(&crl.der)
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -596,5 +725,47 @@ impl PkiStore for SqliteStore {
 
     async fn revocation_listener(&self) -> Result<Option<Box<dyn RevocationListener>>, StoreError> {
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_transaction_left_open_by_a_cancelled_writer_is_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("w.db"), &ConnectOptions::default())
+            .await
+            .unwrap();
+        {
+            // A caller that began, wrote, and was dropped before COMMIT (as a cancelled
+            // request future would be).
+            let mut w = store.write_conn().await.unwrap();
+            w.begin().await.unwrap();
+            sqlx::query(
+                "INSERT INTO settings (key, value, updated_at, version) \
+                 VALUES ('abandoned', 'x', '2026-01-01T00:00:00Z', 1)",
+            )
+            .execute(&mut *w)
+            .await
+            .unwrap();
+        }
+        // The next writer gets a clean connection: its own transaction commits, the
+        // abandoned one is gone.
+        let now = OffsetDateTime::UNIX_EPOCH;
+        store
+            .put_setting("kept", "y", now, None, Vec::new())
+            .await
+            .unwrap();
+        assert!(store.get_setting("abandoned").await.unwrap().is_none());
+        assert_eq!(store.get_setting("kept").await.unwrap().unwrap().value, "y");
+        store.close().await;
+        assert!(
+            store.write_conn().await.is_err(),
+            "closed store still writes"
+        );
     }
 }

@@ -62,9 +62,11 @@ impl AuditStore for SqliteStore {
         events: Vec<AuditEvent>,
     ) -> Result<Vec<u64>, StoreError> {
         let mut conn = self.write_conn().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        conn.begin().await?;
         let result = append_sqlite(&mut conn, events).await;
-        sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+        let _ = conn
+            .finish(Err::<(), _>(StoreError::Invalid("rolled back")))
+            .await;
         result
     }
 

@@ -441,7 +441,7 @@ impl IdentityStore for SqliteStore {
         .bind(fmt_time(c.created_at)?)
         .bind(fmt_time(c.expires_at)?)
         .bind(i64::from(c.used))
-        .execute(self.writer())
+        .execute(&mut *self.write_conn().await?)
         .await
         .map_err(|e| unique_conflict(e, "nonce exists"))?;
         Ok(())
@@ -474,7 +474,7 @@ impl IdentityStore for SqliteStore {
         Ok(
             sqlx::query("DELETE FROM login_challenges WHERE julianday(expires_at) < julianday(?)")
                 .bind(fmt_time(before)?)
-                .execute(self.writer())
+                .execute(&mut *self.write_conn().await?)
                 .await?
                 .rows_affected(),
         )
