@@ -126,6 +126,47 @@ async fn monitoring_read_uses_covering_indexes() {
     );
 }
 
+/// An account's postings are read through one index keyed by account (each such index costs a
+/// page per account in every commit): the statement page and the opening balance of a period.
+#[tokio::test]
+async fn postings_reads_use_the_one_account_index() {
+    let (dir, _) = fresh().await;
+    let store = SqliteStore::open(&dir.path().join("plan.db"), &ConnectOptions::default())
+        .await
+        .unwrap();
+    let indexes: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'postings' \
+         AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(indexes, ["postings_by_account"]);
+    let plan = explain(
+        &store,
+        "SELECT COALESCE(SUM(amount_minor), 0) FROM postings \
+         WHERE account_id = 'a' AND time_us < 100",
+    )
+    .await;
+    assert!(
+        plan.iter()
+            .any(|d| d.contains("COVERING INDEX postings_by_account")),
+        "{plan:?}"
+    );
+    let plan = explain(
+        &store,
+        "SELECT p.seq, t.reference FROM postings p JOIN transfers t ON t.id = p.transfer_id \
+         WHERE p.account_id = 'a' AND p.seq < 1000 AND p.time_us >= 0 AND p.time_us < 100 \
+         ORDER BY p.seq DESC LIMIT 50",
+    )
+    .await;
+    assert!(
+        plan.iter().any(|d| d.contains("INDEX postings_by_account")),
+        "{plan:?}"
+    );
+    assert!(!plan.iter().any(|d| d.contains("TEMP B-TREE")), "{plan:?}");
+}
+
 async fn explain(store: &SqliteStore, query: &str) -> Vec<String> {
     use sqlx::Row as _;
     sqlx::query(&format!("EXPLAIN QUERY PLAN {query}"))
