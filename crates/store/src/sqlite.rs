@@ -132,16 +132,18 @@ impl SqliteStore {
             .await?;
         let closed = Arc::new(AtomicBool::new(false));
         let writer = Arc::new(Mutex::new(Some(writer)));
+        let writer_in_tx = Arc::new(AtomicBool::new(false));
         tokio::spawn(checkpointer(
             checkpoints,
             Arc::downgrade(&writer),
+            Arc::downgrade(&writer_in_tx),
             Arc::downgrade(&closed),
         ));
         Ok(Self {
             pool,
             writer,
             closed,
-            writer_in_tx: Arc::new(AtomicBool::new(false)),
+            writer_in_tx,
             acquire_timeout: opts.acquire_timeout,
             max: opts.max_connections.max(1),
         })
@@ -172,6 +174,30 @@ impl SqliteStore {
     }
 }
 
+/// The checkpointer's RESTART step: holds the writing connection (rolling back a transaction a
+/// cancelled writer left open, which would otherwise keep the checkpoint waiting for the write
+/// lock until the busy timeout) and checkpoints the whole log so that the next write starts it
+/// over. Returns whether SQLite still found the log busy.
+async fn restart_log(
+    conn: &mut SqliteConnection,
+    writer: &Mutex<Option<SqliteConnection>>,
+    in_tx: &AtomicBool,
+) -> Result<bool, StoreError> {
+    let mut held = writer.lock().await;
+    if in_tx.load(Ordering::SeqCst)
+        && let Some(w) = held.as_mut()
+    {
+        sqlx::query("ROLLBACK").execute(&mut *w).await?;
+        in_tx.store(false, Ordering::SeqCst);
+    }
+    let (busy, _log, _copied) =
+        sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)")
+            .fetch_one(&mut *conn)
+            .await?;
+    drop(held);
+    Ok(busy != 0)
+}
+
 /// How often the checkpointer copies committed WAL frames into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// WAL length (frames of 4 KiB) above which the checkpointer also restarts the log.
@@ -189,6 +215,7 @@ const WAL_RESTART_FRAMES: i64 = 8192;
 async fn checkpointer(
     mut conn: SqliteConnection,
     writer: Weak<Mutex<Option<SqliteConnection>>>,
+    writer_in_tx: Weak<AtomicBool>,
     closed: Weak<AtomicBool>,
 ) {
     loop {
@@ -210,17 +237,14 @@ async fn checkpointer(
         if !restart {
             continue;
         }
-        let Some(writer) = writer.upgrade() else {
+        let (Some(writer), Some(in_tx)) = (writer.upgrade(), writer_in_tx.upgrade()) else {
             break;
         };
-        let held = writer.lock().await;
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(RESTART)")
-            .execute(&mut conn)
-            .await
-        {
-            tracing::warn!(error = %e, "WAL restart checkpoint failed");
+        match restart_log(&mut conn, &writer, &in_tx).await {
+            Ok(false) => {}
+            Ok(true) => tracing::warn!("WAL restart checkpoint found readers or writers busy"),
+            Err(e) => tracing::warn!(error = %e, "WAL restart checkpoint failed"),
         }
-        drop(held);
     }
     let _ = conn.close().await;
 }
@@ -767,5 +791,42 @@ mod tests {
             store.write_conn().await.is_err(),
             "closed store still writes"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_restart_rolls_back_an_abandoned_transaction_instead_of_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.db");
+        let store = SqliteStore::open(&path, &ConnectOptions::default())
+            .await
+            .unwrap();
+        let now = OffsetDateTime::UNIX_EPOCH;
+        store
+            .put_setting("a", "1", now, None, Vec::new())
+            .await
+            .unwrap();
+        {
+            let mut w = store.write_conn().await.unwrap();
+            w.begin().await.unwrap();
+            sqlx::query("UPDATE settings SET value = 'abandoned' WHERE key = 'a'")
+                .execute(&mut *w)
+                .await
+                .unwrap();
+        }
+        assert!(store.writer_in_tx.load(Ordering::SeqCst));
+        let mut conn = SqliteConnectOptions::from_str("sqlite://")
+            .unwrap()
+            .filename(&path)
+            .connect()
+            .await
+            .unwrap();
+        // Were the abandoned transaction left open, the checkpoint would wait for the write
+        // lock until the connection's busy timeout and then report the log busy.
+        let busy = restart_log(&mut conn, &store.writer, &store.writer_in_tx)
+            .await
+            .unwrap();
+        assert!(!busy, "the restart waited for the abandoned transaction");
+        assert!(!store.writer_in_tx.load(Ordering::SeqCst));
+        assert_eq!(store.get_setting("a").await.unwrap().unwrap().value, "1");
     }
 }
