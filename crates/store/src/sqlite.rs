@@ -758,25 +758,26 @@ mod tests {
 
     use super::*;
 
+    /// A writer that began, ran `sql`, and was dropped before COMMIT (as a cancelled request
+    /// future would be).
+    async fn abandon_transaction(store: &SqliteStore, sql: &str) {
+        let mut w = store.write_conn().await.unwrap();
+        w.begin().await.unwrap();
+        sqlx::query(sql).execute(&mut *w).await.unwrap();
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_transaction_left_open_by_a_cancelled_writer_is_rolled_back() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("w.db"), &ConnectOptions::default())
             .await
             .unwrap();
-        {
-            // A caller that began, wrote, and was dropped before COMMIT (as a cancelled
-            // request future would be).
-            let mut w = store.write_conn().await.unwrap();
-            w.begin().await.unwrap();
-            sqlx::query(
-                "INSERT INTO settings (key, value, updated_at, version) \
-                 VALUES ('abandoned', 'x', '2026-01-01T00:00:00Z', 1)",
-            )
-            .execute(&mut *w)
-            .await
-            .unwrap();
-        }
+        abandon_transaction(
+            &store,
+            "INSERT INTO settings (key, value, updated_at, version) \
+             VALUES ('abandoned', 'x', '2026-01-01T00:00:00Z', 1)",
+        )
+        .await;
         // The next writer gets a clean connection: its own transaction commits, the
         // abandoned one is gone.
         let now = OffsetDateTime::UNIX_EPOCH;
@@ -805,14 +806,11 @@ mod tests {
             .put_setting("a", "1", now, None, Vec::new())
             .await
             .unwrap();
-        {
-            let mut w = store.write_conn().await.unwrap();
-            w.begin().await.unwrap();
-            sqlx::query("UPDATE settings SET value = 'abandoned' WHERE key = 'a'")
-                .execute(&mut *w)
-                .await
-                .unwrap();
-        }
+        abandon_transaction(
+            &store,
+            "UPDATE settings SET value = 'abandoned' WHERE key = 'a'",
+        )
+        .await;
         assert!(store.writer_in_tx.load(Ordering::SeqCst));
         let mut conn = SqliteConnectOptions::from_str("sqlite://")
             .unwrap()
