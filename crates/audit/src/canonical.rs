@@ -87,28 +87,39 @@ fn write_value(value: &Value, out: &mut String, depth: usize) -> Result<(), Cano
     Ok(())
 }
 
-/// RFC 8785 section 3.2.2.2 string serialisation.
+/// RFC 8785 section 3.2.2.2 string serialisation. Runs of characters that need no escape
+/// (everything but `"`, `\\` and controls below U+0020) are copied in one piece: signatures
+/// and certificates in base64 make most strings long and escape-free.
 pub(crate) fn write_string(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{09}' => out.push_str("\\t"),
-            '\u{0a}' => out.push_str("\\n"),
-            '\u{0c}' => out.push_str("\\f"),
-            '\u{0d}' => out.push_str("\\r"),
-            c if u32::from(c) < 0x20 => {
-                let b = u32::from(c) as usize;
-                out.push_str("\\u00");
-                out.push(char::from(HEX[b >> 4]));
-                out.push(char::from(HEX[b & 0xf]));
-            }
-            c => out.push(c),
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x09 => "\\t",
+            0x0a => "\\n",
+            0x0c => "\\f",
+            0x0d => "\\r",
+            b if b < 0x20 => "",
+            _ => continue,
+        };
+        // `i` is at an ASCII byte, so both slices end on character boundaries.
+        out.push_str(s.get(start..i).unwrap_or_default());
+        start = i + 1;
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        } else {
+            out.push_str(escape);
         }
     }
+    out.push_str(s.get(start..).unwrap_or_default());
     out.push('"');
 }
 
@@ -183,5 +194,44 @@ mod tests {
             v = json!([v]);
         }
         assert_eq!(to_canonical_json(&v), Err(CanonicalError::TooDeep));
+    }
+
+    /// The escaping rule of RFC 8785 section 3.2.2.2, one character at a time.
+    fn escaped_one_by_one(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\u{08}' => out.push_str("\\b"),
+                '\u{09}' => out.push_str("\\t"),
+                '\u{0a}' => out.push_str("\\n"),
+                '\u{0c}' => out.push_str("\\f"),
+                '\u{0d}' => out.push_str("\\r"),
+                c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn runs_are_copied_exactly_as_escaping_one_character_at_a_time(
+            s in r#"(\PC|["\\\x00-\x1f\x7f\x{2028}\x{20ac}\x{1f600}]){0,64}"#
+        ) {
+            let mut out = String::new();
+            write_string(&s, &mut out);
+            proptest::prop_assert_eq!(out, escaped_one_by_one(&s));
+        }
+    }
+
+    #[test]
+    fn long_escape_free_strings_pass_through() {
+        let b64 = "QUJD".repeat(1200);
+        let mut out = String::new();
+        write_string(&format!("{b64}\n{b64}\u{1}"), &mut out);
+        assert_eq!(out, format!("\"{b64}\\n{b64}\\u0001\""));
     }
 }

@@ -81,6 +81,10 @@ pub struct TransfersArgs {
     /// Database pool size of the server.
     #[arg(long)]
     pub db_max_connections: Option<u32>,
+    /// Send over HTTP/1.1 (one keep-alive connection per sender) instead of HTTP/2, as
+    /// command-line and server-to-server clients often do; browsers use HTTP/2.
+    #[arg(long)]
+    pub http1: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -93,6 +97,8 @@ pub struct BenchReport {
     pub database: String,
     /// "closed" or "open".
     pub mode: String,
+    /// "2" or "1.1".
+    pub http: String,
     /// Transfers sent.
     pub transfers: usize,
     /// Customer accounts.
@@ -165,8 +171,8 @@ impl std::fmt::Display for BenchReport {
         };
         writeln!(
             f,
-            "pqbank bench transfers: {} transfers between {} accounts ({}), database {}",
-            self.transfers, self.accounts, mode, self.database
+            "pqbank bench transfers: {} transfers between {} accounts ({}), database {}, HTTP/{}",
+            self.transfers, self.accounts, mode, self.database, self.http
         )?;
         writeln!(
             f,
@@ -355,13 +361,19 @@ impl BenchServer {
         })
     }
 
-    /// A client of this server (optionally from a given local source address).
+    /// A client of this server (optionally from a given local source address), over HTTP/2
+    /// when the server offers it or over HTTP/1.1 only (`http1`).
     ///
     /// # Errors
     /// TLS configuration failures.
-    pub fn client(&self, local: Option<IpAddr>) -> Result<PqbankClient, String> {
-        let tls = pqbank_client::tls_config(&self.ca_pem).map_err(err)?;
-        let http = reqwest::Client::builder()
+    pub fn client(&self, local: Option<IpAddr>, http1: bool) -> Result<PqbankClient, String> {
+        let mut tls = pqbank_client::tls_config(&self.ca_pem).map_err(err)?;
+        let mut builder = reqwest::Client::builder();
+        if http1 {
+            tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+            builder = builder.http1_only();
+        }
+        let http = builder
             .use_preconfigured_tls(tls)
             .timeout(Duration::from_secs(60))
             .local_address(local)
@@ -473,7 +485,7 @@ pub async fn populate(
     customers: usize,
     funding: &[i64],
 ) -> Result<Population, String> {
-    let api = server.client(None)?;
+    let api = server.client(None, false)?;
     // The administrator (first start of this database).
     let code = server
         .admin_code
@@ -688,10 +700,11 @@ async fn drive(
     jobs: Vec<Vec<Job>>,
     concurrency: usize,
     rate: Option<f64>,
+    http1: bool,
     bar: &ProgressBar,
 ) -> Result<(Vec<Outcome>, Duration, Vec<Customer>), String> {
     let clients: Vec<PqbankClient> = (0..concurrency)
-        .map(|_| server.client(None))
+        .map(|_| server.client(None, http1))
         .collect::<Result<_, _>>()?;
     // Lanes: closed loop, sender w serves the customers c with c mod C = w (in turn, in the
     // global order of their transfers); open loop, one lane per customer.
@@ -825,8 +838,16 @@ pub async fn run_against(
     let Population {
         clerk, customers, ..
     } = population;
-    let (outcomes, elapsed, customers) =
-        drive(server, customers, jobs, concurrency, args.rate, &bar).await?;
+    let (outcomes, elapsed, customers) = drive(
+        server,
+        customers,
+        jobs,
+        concurrency,
+        args.rate,
+        args.http1,
+        &bar,
+    )
+    .await?;
     bar.finish_and_clear();
 
     let mut errors: BTreeMap<String, usize> = BTreeMap::new();
@@ -839,7 +860,7 @@ pub async fn run_against(
             Some(code) => *errors.entry(code).or_default() += 1,
         }
     }
-    let api = server.client(None)?;
+    let api = server.client(None, false)?;
     let balances_consistent = if customers.len() == accounts {
         posted_sum(&api, &clerk, &customers)
             .await
@@ -851,6 +872,7 @@ pub async fn run_against(
     let elapsed_s = elapsed.as_secs_f64();
     Ok(BenchReport {
         database: database.to_owned(),
+        http: if args.http1 { "1.1" } else { "2" }.to_owned(),
         mode: if args.rate.is_some() {
             "open"
         } else {

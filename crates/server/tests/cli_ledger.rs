@@ -174,23 +174,28 @@ async fn transfers_sign_verify_approve_and_bench() {
 
     app.stop().await;
 
-    // A small benchmark on its own server: no errors, balances consistent.
-    let report = bench_transfers(&TransfersArgs {
-        database: std::env::var("PQBANK_TEST_DATABASE_URL")
-            .ok()
-            .filter(|v| !v.trim().is_empty()),
-        transfers: 200,
-        accounts: 4,
-        concurrency: 4,
-        rate: None,
-        max_amount_cents: 100,
-        db_max_connections: None,
-        json: false,
-    })
-    .await
-    .unwrap();
-    assert!(report.errors.is_empty(), "{report}");
-    assert_eq!(report.ok, 200);
-    assert_eq!(report.balances_consistent, Some(true), "{report}");
-    eprintln!("{report}");
+    // A small benchmark on its own server, over HTTP/2 and over HTTP/1.1: no errors, balances
+    // consistent.
+    for http1 in [false, true] {
+        let report = bench_transfers(&TransfersArgs {
+            database: std::env::var("PQBANK_TEST_DATABASE_URL")
+                .ok()
+                .filter(|v| !v.trim().is_empty()),
+            transfers: 200,
+            accounts: 4,
+            concurrency: 4,
+            rate: None,
+            max_amount_cents: 100,
+            db_max_connections: None,
+            http1,
+            json: false,
+        })
+        .await
+        .unwrap();
+        assert!(report.errors.is_empty(), "{report}");
+        assert_eq!(report.ok, 200);
+        assert_eq!(report.http, if http1 { "1.1" } else { "2" });
+        assert_eq!(report.balances_consistent, Some(true), "{report}");
+        eprintln!("{report}");
+    }
 }

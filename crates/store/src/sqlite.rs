@@ -119,7 +119,10 @@ impl SqliteStore {
             // Checkpoints run beside the writer, not inside its commits (see `checkpointer`).
             .pragma("wal_autocheckpoint", "0")
             // A restarted log is cut back to this size (bytes).
-            .pragma("journal_size_limit", "67108864");
+            .pragma("journal_size_limit", "67108864")
+            // The ledger's batch statements differ by their number of rows: room for every
+            // shape, so that a batch reuses prepared statements instead of compiling them.
+            .statement_cache_capacity(STATEMENT_CACHE);
         let mut writer = connect.connect().await?;
         MIGRATOR.run(&mut writer).await?;
         let checkpoints = connect.connect().await?;
@@ -197,6 +200,11 @@ async fn restart_log(
     drop(held);
     Ok(busy != 0)
 }
+
+/// Prepared statements kept per connection (sqlx's default is 100; a ledger batch's
+/// statements have one shape per statement kind and number of rows). Least recently used
+/// shapes are dropped first.
+const STATEMENT_CACHE: usize = 512;
 
 /// How often the checkpointer copies committed WAL frames into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
