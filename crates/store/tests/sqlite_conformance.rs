@@ -100,30 +100,22 @@ async fn monitoring_read_uses_covering_indexes() {
     let store = SqliteStore::open(&dir.path().join("plan.db"), &ConnectOptions::default())
         .await
         .unwrap();
-    let plan = explain(
+    assert_plan_uses(
         &store,
         "SELECT id, created_us, currency, amount_minor FROM transfers \
          WHERE initiator_id = 'u' AND kind = 'transfer' AND created_us >= 0 \
          ORDER BY created_us, id LIMIT 22",
+        "COVERING INDEX transfers_by_initiator",
     )
     .await;
-    assert!(
-        plan.iter()
-            .any(|d| d.contains("COVERING INDEX transfers_by_initiator")),
-        "{plan:?}"
-    );
-    let plan = explain(
+    assert_plan_uses(
         &store,
         "SELECT amount_minor FROM transfers WHERE from_account = 'a' AND currency = 'EUR' \
          AND status = 'posted' AND kind = 'transfer' AND id <> 'x' \
          ORDER BY created_us DESC LIMIT 50",
+        "COVERING INDEX transfers_by_from",
     )
     .await;
-    assert!(
-        plan.iter()
-            .any(|d| d.contains("COVERING INDEX transfers_by_from")),
-        "{plan:?}"
-    );
 }
 
 /// An account's postings are read through one index keyed by account (each such index costs a
@@ -142,40 +134,36 @@ async fn postings_reads_use_the_one_account_index() {
     .await
     .unwrap();
     assert_eq!(indexes, ["postings_by_account"]);
-    let plan = explain(
+    assert_plan_uses(
         &store,
         "SELECT COALESCE(SUM(amount_minor), 0) FROM postings \
          WHERE account_id = 'a' AND time_us < 100",
+        "COVERING INDEX postings_by_account",
     )
     .await;
-    assert!(
-        plan.iter()
-            .any(|d| d.contains("COVERING INDEX postings_by_account")),
-        "{plan:?}"
-    );
-    let plan = explain(
+    let plan = assert_plan_uses(
         &store,
         "SELECT p.seq, t.reference FROM postings p JOIN transfers t ON t.id = p.transfer_id \
          WHERE p.account_id = 'a' AND p.seq < 1000 AND p.time_us >= 0 AND p.time_us < 100 \
          ORDER BY p.seq DESC LIMIT 50",
+        "INDEX postings_by_account",
     )
     .await;
-    assert!(
-        plan.iter().any(|d| d.contains("INDEX postings_by_account")),
-        "{plan:?}"
-    );
     assert!(!plan.iter().any(|d| d.contains("TEMP B-TREE")), "{plan:?}");
 }
 
-async fn explain(store: &SqliteStore, query: &str) -> Vec<String> {
+/// The query plan of `query`, asserted to mention `access` (e.g. `COVERING INDEX name`).
+async fn assert_plan_uses(store: &SqliteStore, query: &str, access: &str) -> Vec<String> {
     use sqlx::Row as _;
-    sqlx::query(&format!("EXPLAIN QUERY PLAN {query}"))
+    let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {query}"))
         .fetch_all(store.pool())
         .await
         .unwrap()
         .iter()
         .map(|r| r.get::<String, _>("detail"))
-        .collect()
+        .collect();
+    assert!(plan.iter().any(|d| d.contains(access)), "{plan:?}");
+    plan
 }
 
 /// Writes `n` settings of 60 KiB each from 4 concurrent writers (so that write transactions run
