@@ -90,6 +90,44 @@ impl ApprovalRecord {
     }
 }
 
+/// The receipt of one transfer of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferReceipt {
+    /// Id (= the payload's `transfer_id`).
+    pub id: TransferId,
+    /// `posted` or `pending_approval` (or its later state, for a replay).
+    pub status: String,
+    /// Creation time.
+    pub created_at: String,
+    /// When a pending transfer expires.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+/// The result of one transfer of a batch.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BatchItem {
+    /// 201 booked, 200 idempotent replay, otherwise the problem's status.
+    pub status: u16,
+    /// The booked or replayed transfer.
+    #[serde(default)]
+    pub transfer: Option<TransferReceipt>,
+    /// Why it was refused.
+    #[serde(default)]
+    pub problem: Option<crate::Problem>,
+}
+
+/// The results of `POST /api/v1/transfer-batches`, in request order.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TransferBatch {
+    /// One per submitted transfer.
+    pub results: Vec<BatchItem>,
+    /// How many were booked now.
+    pub created: usize,
+    /// How many were refused.
+    pub refused: usize,
+}
+
 /// A transfer as the API returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transfer {
@@ -489,6 +527,26 @@ impl PqbankClient {
     ) -> Result<Transfer, ClientError> {
         self.call(session, Method::POST, "/api/v1/transfers", Some(signed))
             .await
+    }
+
+    /// Sends up to 100 signed bodies (from [`sign_transfer`]) in one request
+    /// (`POST /api/v1/transfer-batches`). Each gets its own result; refusals are per item.
+    ///
+    /// # Errors
+    /// [`ClientError::Problem`] only when the batch as a whole is refused (empty, too large).
+    pub async fn submit_transfer_batch(
+        &self,
+        session: &Session,
+        signed: &[Value],
+    ) -> Result<TransferBatch, ClientError> {
+        let body = serde_json::json!({ "transfers": signed });
+        self.call(
+            session,
+            Method::POST,
+            "/api/v1/transfer-batches",
+            Some(&body),
+        )
+        .await
     }
 
     /// Signs `payload` with `keys` and sends it (`POST /api/v1/transfers`).

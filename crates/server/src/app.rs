@@ -106,6 +106,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(ledger::cash_deposit))
         .routes(routes!(ledger::cash_withdraw))
         .routes(routes!(ledger::create_transfer, ledger::list_transfers))
+        .routes(routes!(ledger::create_transfer_batch))
         .routes(routes!(ledger::get_transfer))
         .routes(routes!(ledger::approvals))
         .routes(routes!(ledger::approve))

@@ -227,6 +227,11 @@ pub const ROUTE_ACCESS: &[(&str, &str, Access)] = &[
         "/api/v1/transfers",
         Access::Action("transfer.create"),
     ),
+    (
+        "POST",
+        "/api/v1/transfer-batches",
+        Access::Action("transfer.create"),
+    ),
     ("GET", "/api/v1/transfers", Access::Action("transfer.read")),
     (
         "GET",

@@ -85,6 +85,11 @@ pub struct TransfersArgs {
     /// command-line and server-to-server clients often do; browsers use HTTP/2.
     #[arg(long)]
     pub http1: bool,
+    /// Transfers per request: 1 sends each to `POST /api/v1/transfers`; more sends each
+    /// customer's transfers in batches of up to this many to `POST /api/v1/transfer-batches`
+    /// (1..=100). A transfer's latency is its batch's, from the transfer's own send time.
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -99,6 +104,8 @@ pub struct BenchReport {
     pub mode: String,
     /// "2" or "1.1".
     pub http: String,
+    /// Transfers per request.
+    pub batch: usize,
     /// Transfers sent.
     pub transfers: usize,
     /// Customer accounts.
@@ -171,8 +178,17 @@ impl std::fmt::Display for BenchReport {
         };
         writeln!(
             f,
-            "pqbank bench transfers: {} transfers between {} accounts ({}), database {}, HTTP/{}",
-            self.transfers, self.accounts, mode, self.database, self.http
+            "pqbank bench transfers: {} transfers between {} accounts ({}), database {}, HTTP/{}, {}",
+            self.transfers,
+            self.accounts,
+            mode,
+            self.database,
+            self.http,
+            if self.batch > 1 {
+                format!("batches of up to {}", self.batch)
+            } else {
+                "one per request".to_owned()
+            }
         )?;
         writeln!(
             f,
@@ -680,6 +696,55 @@ async fn send_one(api: &PqbankClient, session: &Session, body: &Value) -> Option
     }
 }
 
+/// Sends one customer's transfers in one batch request: one result per transfer.
+async fn send_batch(api: &PqbankClient, session: &Session, jobs: &[Job]) -> Vec<Option<String>> {
+    let bodies: Vec<Value> = jobs.iter().map(|j| j.body.clone()).collect();
+    match api.submit_transfer_batch(session, &bodies).await {
+        Ok(batch) if batch.results.len() == jobs.len() => batch
+            .results
+            .into_iter()
+            .map(|item| {
+                (item.status >= 300).then(|| {
+                    item.problem
+                        .map_or_else(|| format!("http_{}", item.status), |p| p.code)
+                })
+            })
+            .collect(),
+        Ok(_) => vec![Some("batch_result_count".to_owned()); jobs.len()],
+        Err(e) => vec![Some(problem_code(&e)); jobs.len()],
+    }
+}
+
+/// A lane's requests: single transfers in global order, or each customer's transfers in
+/// batches of up to `batch`, ordered by the send time of their last transfer.
+fn requests(
+    work: Vec<(usize, Arc<Customer>, Job)>,
+    batch: usize,
+) -> Vec<(Arc<Customer>, Vec<Job>)> {
+    let mut out: Vec<(Arc<Customer>, Vec<Job>)> = Vec::new();
+    if batch <= 1 {
+        out = work.into_iter().map(|(_, c, j)| (c, vec![j])).collect();
+    } else {
+        let mut by_customer: BTreeMap<usize, (Arc<Customer>, Vec<Job>)> = BTreeMap::new();
+        for (index, c, job) in work {
+            by_customer
+                .entry(index)
+                .or_insert_with(|| (c, Vec::new()))
+                .1
+                .push(job);
+        }
+        for (_, (c, jobs)) in by_customer {
+            let mut jobs = jobs.into_iter().peekable();
+            while jobs.peek().is_some() {
+                let chunk: Vec<Job> = jobs.by_ref().take(batch).collect();
+                out.push((c.clone(), chunk));
+            }
+        }
+    }
+    out.sort_by_key(|(_, jobs)| jobs.last().map_or(0, |j| j.index));
+    out
+}
+
 fn progress(total: usize) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
@@ -699,10 +764,10 @@ async fn drive(
     customers: Vec<Customer>,
     jobs: Vec<Vec<Job>>,
     concurrency: usize,
-    rate: Option<f64>,
-    http1: bool,
+    args: &TransfersArgs,
     bar: &ProgressBar,
 ) -> Result<(Vec<Outcome>, Duration, Vec<Customer>), String> {
+    let (rate, http1, batch) = (args.rate, args.http1, args.batch);
     let clients: Vec<PqbankClient> = (0..concurrency)
         .map(|_| server.client(None, http1))
         .collect::<Result<_, _>>()?;
@@ -720,32 +785,46 @@ async fn drive(
     let mut set = tokio::task::JoinSet::new();
     for (lane, members) in lanes.into_iter().enumerate() {
         let api = clients[lane % clients.len()].clone();
-        let mut work: Vec<(Arc<Customer>, Job)> = Vec::new();
+        let mut work: Vec<(usize, Arc<Customer>, Job)> = Vec::new();
         for c in members {
             for job in jobs[c].take().unwrap_or_default() {
-                work.push((customers[c].clone(), job));
+                work.push((c, customers[c].clone(), job));
             }
         }
-        work.sort_by_key(|(_, j)| j.index);
+        work.sort_by_key(|(_, _, j)| j.index);
+        let work = requests(work, batch);
         let bar = bar.clone();
         set.spawn(async move {
             tokio::time::sleep_until(start.into()).await;
-            let mut out = Vec::with_capacity(work.len());
-            for (customer, job) in work {
-                let began = match rate {
-                    Some(r) => {
-                        let due = start + Duration::from_secs_f64(job.index as f64 / r);
-                        tokio::time::sleep_until(due.into()).await;
-                        due
-                    }
-                    None => Instant::now(),
+            let mut out = Vec::new();
+            for (customer, jobs) in work {
+                // Open loop: each transfer's send time; a batch goes when its last is due.
+                let dues: Vec<Instant> = match rate {
+                    Some(r) => jobs
+                        .iter()
+                        .map(|j| start + Duration::from_secs_f64(j.index as f64 / r))
+                        .collect(),
+                    None => vec![Instant::now(); jobs.len()],
                 };
-                let error = send_one(&api, &customer.session, &job.body).await;
-                out.push(Outcome {
-                    latency: began.elapsed(),
-                    error,
-                });
-                bar.inc(1);
+                if let Some(last) = dues.last() {
+                    tokio::time::sleep_until((*last).into()).await;
+                }
+                let errors = if batch <= 1 {
+                    let mut e = Vec::with_capacity(jobs.len());
+                    for job in &jobs {
+                        e.push(send_one(&api, &customer.session, &job.body).await);
+                    }
+                    e
+                } else {
+                    send_batch(&api, &customer.session, &jobs).await
+                };
+                for (due, error) in dues.into_iter().zip(errors) {
+                    out.push(Outcome {
+                        latency: due.elapsed(),
+                        error,
+                    });
+                    bar.inc(1);
+                }
             }
             out
         });
@@ -789,6 +868,12 @@ pub async fn bench_transfers(args: &TransfersArgs) -> Result<BenchReport, String
     }
     if args.transfers == 0 {
         return Err("--transfers must be positive".into());
+    }
+    if !(1..=pqbank_service::ledger::MAX_TRANSFER_BATCH).contains(&args.batch) {
+        return Err(format!(
+            "--batch must be 1..={}",
+            pqbank_service::ledger::MAX_TRANSFER_BATCH
+        ));
     }
     if let Some(r) = args.rate
         && !(r.is_finite() && r > 0.0)
@@ -838,16 +923,8 @@ pub async fn run_against(
     let Population {
         clerk, customers, ..
     } = population;
-    let (outcomes, elapsed, customers) = drive(
-        server,
-        customers,
-        jobs,
-        concurrency,
-        args.rate,
-        args.http1,
-        &bar,
-    )
-    .await?;
+    let (outcomes, elapsed, customers) =
+        drive(server, customers, jobs, concurrency, args, &bar).await?;
     bar.finish_and_clear();
 
     let mut errors: BTreeMap<String, usize> = BTreeMap::new();
@@ -873,6 +950,7 @@ pub async fn run_against(
     Ok(BenchReport {
         database: database.to_owned(),
         http: if args.http1 { "1.1" } else { "2" }.to_owned(),
+        batch: args.batch,
         mode: if args.rate.is_some() {
             "open"
         } else {

@@ -145,61 +145,65 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let problem = match self {
             ApiError::Problem(p) => *p,
-            ApiError::Service(e) => match e {
-                ServiceError::Invalid(m) => {
-                    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", Some(m))
-                }
-                ServiceError::NotFound => Problem::for_status(StatusCode::NOT_FOUND),
-                ServiceError::Refused { code, detail } => {
-                    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, Some(detail))
-                }
-                ServiceError::ConflictWith { code, detail } => {
-                    Problem::new(StatusCode::CONFLICT, code, Some(detail))
-                }
-                ServiceError::Conflict(m) => {
-                    Problem::new(StatusCode::CONFLICT, "conflict", Some(m))
-                }
-                ServiceError::Certificate(e) => certificate_problem(&e),
-                ServiceError::Unauthorized(f) => Problem::new(
-                    if f.is_forbidden() {
-                        StatusCode::FORBIDDEN
-                    } else {
-                        StatusCode::UNAUTHORIZED
-                    },
-                    f.code(),
-                    Some(auth_detail(f).to_owned()),
-                ),
-                ServiceError::Forbidden(code) => Problem::new(
-                    StatusCode::FORBIDDEN,
-                    code,
-                    Some("You may not do this.".to_owned()),
-                ),
-                ServiceError::Locked { until } => Problem::new(
-                    StatusCode::LOCKED,
-                    "account_locked",
-                    Some(format!(
-                        "Too many failed logins. Try again after {}.",
-                        until
-                            .format(&time::format_description::well_known::Rfc3339)
-                            .unwrap_or_default()
-                    )),
-                ),
-                ServiceError::RateLimited => Problem::for_status(StatusCode::TOO_MANY_REQUESTS),
-                ServiceError::Unavailable(inner) => {
-                    tracing::warn!(error = %inner, "database unavailable");
-                    Problem::for_status(StatusCode::SERVICE_UNAVAILABLE)
-                }
-                ServiceError::Internal(inner) => {
-                    tracing::error!(error = %inner, "internal error");
-                    Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR)
-                }
-            },
+            ApiError::Service(e) => service_problem(e),
         };
         let status =
             StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = status.into_response();
         response.extensions_mut().insert(problem);
         response
+    }
+}
+
+/// The problem a use case's error becomes (also the per-item results of batch requests).
+/// Internal errors are logged here and shown only as `internal_error`.
+pub fn service_problem(e: ServiceError) -> Problem {
+    match e {
+        ServiceError::Invalid(m) => {
+            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", Some(m))
+        }
+        ServiceError::NotFound => Problem::for_status(StatusCode::NOT_FOUND),
+        ServiceError::Refused { code, detail } => {
+            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, Some(detail))
+        }
+        ServiceError::ConflictWith { code, detail } => {
+            Problem::new(StatusCode::CONFLICT, code, Some(detail))
+        }
+        ServiceError::Conflict(m) => Problem::new(StatusCode::CONFLICT, "conflict", Some(m)),
+        ServiceError::Certificate(e) => certificate_problem(&e),
+        ServiceError::Unauthorized(f) => Problem::new(
+            if f.is_forbidden() {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::UNAUTHORIZED
+            },
+            f.code(),
+            Some(auth_detail(f).to_owned()),
+        ),
+        ServiceError::Forbidden(code) => Problem::new(
+            StatusCode::FORBIDDEN,
+            code,
+            Some("You may not do this.".to_owned()),
+        ),
+        ServiceError::Locked { until } => Problem::new(
+            StatusCode::LOCKED,
+            "account_locked",
+            Some(format!(
+                "Too many failed logins. Try again after {}.",
+                until
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default()
+            )),
+        ),
+        ServiceError::RateLimited => Problem::for_status(StatusCode::TOO_MANY_REQUESTS),
+        ServiceError::Unavailable(inner) => {
+            tracing::warn!(error = %inner, "database unavailable");
+            Problem::for_status(StatusCode::SERVICE_UNAVAILABLE)
+        }
+        ServiceError::Internal(inner) => {
+            tracing::error!(error = %inner, "internal error");
+            Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR)
+        }
     }
 }
 

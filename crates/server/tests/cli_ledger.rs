@@ -174,9 +174,14 @@ async fn transfers_sign_verify_approve_and_bench() {
 
     app.stop().await;
 
-    // A small benchmark on its own server, over HTTP/2 and over HTTP/1.1: no errors, balances
-    // consistent.
-    for http1 in [false, true] {
+    // A small benchmark on its own server, over HTTP/2 and over HTTP/1.1, one transfer per
+    // request and in batches (closed and open loop): no errors, balances consistent.
+    for (http1, batch, rate) in [
+        (false, 1, None),
+        (true, 1, None),
+        (false, 16, None),
+        (true, 7, Some(400.0)),
+    ] {
         let report = bench_transfers(&TransfersArgs {
             database: std::env::var("PQBANK_TEST_DATABASE_URL")
                 .ok()
@@ -184,10 +189,11 @@ async fn transfers_sign_verify_approve_and_bench() {
             transfers: 200,
             accounts: 4,
             concurrency: 4,
-            rate: None,
+            rate,
             max_amount_cents: 100,
             db_max_connections: None,
             http1,
+            batch,
             json: false,
         })
         .await
@@ -195,6 +201,8 @@ async fn transfers_sign_verify_approve_and_bench() {
         assert!(report.errors.is_empty(), "{report}");
         assert_eq!(report.ok, 200);
         assert_eq!(report.http, if http1 { "1.1" } else { "2" });
+        assert_eq!(report.batch, batch);
+        assert_eq!(report.mode, if rate.is_some() { "open" } else { "closed" });
         assert_eq!(report.balances_consistent, Some(true), "{report}");
         eprintln!("{report}");
     }

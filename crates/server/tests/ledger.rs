@@ -576,6 +576,166 @@ async fn transfers_refusals_and_idempotency() {
     let _ = &bank.admin;
 }
 
+/// The codes (or statuses) of a batch's results, in order.
+fn batch_codes(v: &Value) -> Vec<String> {
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| match r["problem"]["code"].as_str() {
+            Some(code) => format!("{} {code}", r["status"]),
+            None => format!(
+                "{} {}",
+                r["status"],
+                r["transfer"]["status"].as_str().unwrap()
+            ),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_batches_book_each_transfer_on_its_own() {
+    let bank = Bank::start(spawn_app().await).await;
+    let clerk = bank.staff("clerk1", &["clerk"]).await;
+    let alice = bank.customer("alice").await;
+    let bob = bank.customer("bob").await;
+    let a_eur = bank.open(&clerk, &alice, "current", "EUR").await;
+    let b_eur = bank.open(&clerk, &bob, "current", "EUR").await;
+    let b_usd = bank.open(&clerk, &bob, "savings", "USD").await;
+    for _ in 0..2 {
+        let (s, d) = bank.deposit(&clerk, &a_eur, 900_000, Currency::EUR).await;
+        assert_eq!(s, 201, "{d}");
+    }
+    let batch = |bodies: Vec<Value>| json!({ "transfers": bodies });
+
+    // One batch: a posted transfer, a refusal of every kind, the same transfer twice (booked
+    // once), a high-value one held for approval.
+    let ok = payload(&alice, &a_eur, &b_eur, 10_000, Currency::EUR, "salary 1");
+    let mut tampered = signed_body(
+        &alice.keys,
+        &payload(&alice, &a_eur, &b_eur, 100, Currency::EUR, "small"),
+    );
+    tampered["payload"]["amount"] = json!("10000");
+    let big = payload(&alice, &a_eur, &b_eur, 1_200_000, Currency::EUR, "car");
+    let bodies = vec![
+        signed_body(&alice.keys, &ok),
+        signed_body(
+            &alice.keys,
+            &payload(&alice, &a_eur, &b_eur, 5_000_000, Currency::EUR, "too much"),
+        ),
+        tampered,
+        signed_body(
+            &alice.keys,
+            &payload(&alice, &a_eur, &b_usd, 100, Currency::EUR, "fx"),
+        ),
+        signed_body(&alice.keys, &ok),
+        signed_body(&alice.keys, &big),
+    ];
+    let (s, v) = bank
+        .call(
+            &alice.session,
+            Method::POST,
+            "/api/v1/transfer-batches",
+            Some(&batch(bodies)),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let codes = batch_codes(&v);
+    assert_eq!(codes[1], "422 insufficient_funds", "{v}");
+    assert_eq!(codes[2], "422 bad_signature", "{v}");
+    assert_eq!(codes[3], "422 currency_mismatch", "{v}");
+    assert_eq!(codes[5], "201 pending_approval", "{v}");
+    assert!(v["results"][5]["transfer"]["expires_at"].is_string(), "{v}");
+    // The same transfer twice in one batch: booked once; the other is its idempotent replay.
+    let mut twice = vec![codes[0].clone(), codes[4].clone()];
+    twice.sort();
+    assert_eq!(twice, ["200 posted", "201 posted"], "{v}");
+    assert_eq!(
+        v["results"][0]["transfer"]["id"],
+        v["results"][4]["transfer"]["id"]
+    );
+    assert_eq!(
+        (v["created"].as_u64(), v["refused"].as_u64()),
+        (Some(2), Some(3))
+    );
+    // 18,000.00 - 100.00 posted; 12,000.00 of the rest reserved for the held transfer.
+    assert_eq!(
+        bank.balance(&alice, &a_eur).await,
+        ("17900.00".into(), "5900.00".into())
+    );
+    assert_eq!(bank.balance(&bob, &b_eur).await.0, "100.00");
+
+    // A second batch: a retry (200), a reused id with another amount (409), someone else's
+    // account (404, as alone).
+    let mut conflicting = ok.clone();
+    conflicting.amount = TransferAmount::from_minor(1, Currency::EUR).unwrap();
+    let bodies = vec![
+        signed_body(&alice.keys, &ok),
+        signed_body(&alice.keys, &conflicting),
+        signed_body(
+            &alice.keys,
+            &payload(&alice, &b_eur, &a_eur, 100, Currency::EUR, "theft"),
+        ),
+    ];
+    let (s, v) = bank
+        .call(
+            &alice.session,
+            Method::POST,
+            "/api/v1/transfer-batches",
+            Some(&batch(bodies)),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        batch_codes(&v),
+        ["200 posted", "409 idempotency_conflict", "404 not_found"],
+        "{v}"
+    );
+    assert_eq!(
+        v["results"][1]["problem"]["type"],
+        "urn:pqbank:problem:idempotency_conflict"
+    );
+    assert_eq!(bank.balance(&alice, &a_eur).await.0, "17900.00");
+
+    // The batch itself: empty, too many, not JSON of the right shape: one problem, nothing booked.
+    let one = signed_body(
+        &alice.keys,
+        &payload(&alice, &a_eur, &b_eur, 1, Currency::EUR, "x"),
+    );
+    for (body, status, code) in [
+        (batch(vec![]), 422, "invalid_request"),
+        (batch(vec![one.clone(); 101]), 422, "invalid_request"),
+        (json!({ "transfers": one }), 422, "invalid_body"),
+        (
+            json!({ "transfers": [one], "extra": 1 }),
+            422,
+            "invalid_body",
+        ),
+    ] {
+        let (s, e) = bank
+            .call(
+                &alice.session,
+                Method::POST,
+                "/api/v1/transfer-batches",
+                Some(&body),
+            )
+            .await;
+        assert_eq!((s, e["code"].as_str()), (status, Some(code)), "{e}");
+    }
+    // Staff may not send customer batches.
+    let (s, _) = bank
+        .call(
+            &clerk.session,
+            Method::POST,
+            "/api/v1/transfer-batches",
+            Some(&batch(vec![one])),
+        )
+        .await;
+    assert_eq!(s, 403);
+    assert_eq!(bank.balance(&alice, &a_eur).await.0, "17900.00");
+    bank.check().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approvals_four_eyes_rejection_and_cash_desk() {
     let bank = Bank::start(spawn_app().await).await;

@@ -143,9 +143,14 @@ async fn load_ledger(
 ) -> Result<LedgerWrites, StoreError> {
     let ids = transfer_ids(commands)?;
     let mut transfers = HashMap::new();
-    // Lock order: transfers (by id), then accounts (by id), then the audit head.
+    // Lock order: transfers (by id), then accounts (by id), then the audit head. The ids are
+    // joined as a set (`IN (SELECT unnest(..))`), not matched with `= ANY($1)`: a prepared
+    // statement's generic plan compares every row of a small table with every id (measured:
+    // 8 % of the database's CPU at 256 accounts); the join hashes them, or probes the index
+    // of a large table.
     let rows = sqlx::query(&format!(
-        "SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = ANY($1) ORDER BY id FOR UPDATE"
+        "SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id IN (SELECT unnest($1::text[])) \
+         ORDER BY id FOR UPDATE"
     ))
     .bind(&ids)
     .fetch_all(&mut *conn)
@@ -157,7 +162,8 @@ async fn load_ledger(
     let ids = account_ids(commands, &transfers);
     let mut accounts = HashMap::new();
     let rows = sqlx::query(&format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE"
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN (SELECT unnest($1::text[])) \
+         ORDER BY id FOR UPDATE"
     ))
     .bind(&ids)
     .fetch_all(&mut *conn)
@@ -172,7 +178,8 @@ async fn load_ledger(
     let mut active = HashSet::new();
     if !devices.is_empty() {
         let rows: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM devices WHERE id = ANY($1) AND status = 'active' \
+            "SELECT id FROM devices WHERE id IN (SELECT unnest($1::text[])) \
+             AND status = 'active' \
              ORDER BY id FOR SHARE",
         )
         .bind(&devices)

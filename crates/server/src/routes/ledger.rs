@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, Problem, service_problem};
 use crate::routes::rfc3339;
 
 type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
@@ -640,6 +640,123 @@ pub async fn create_transfer(
     body: Body<SignedBody>,
 ) -> Result<(StatusCode, Json<TransferDto>), ApiError> {
     submit(&state, &p, Channel::Customer, &headers, body).await
+}
+
+/// A batch of device-signed transfers (a bulk payment).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferBatchBody {
+    /// 1 to 100 signed transfers of the caller, each as for `POST /api/v1/transfers`.
+    pub transfers: Vec<SignedBody>,
+}
+
+/// What became of one transfer of a batch: a receipt, or the problem it would have had alone.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItemDto {
+    /// The status the transfer would have had alone: 201 booked, 200 idempotent replay,
+    /// otherwise the problem's status.
+    pub status: u16,
+    /// The booked or replayed transfer (`GET /api/v1/transfers/{id}` has everything).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<TransferReceiptDto>,
+    /// Why it was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+/// A short receipt of a transfer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferReceiptDto {
+    /// Its id.
+    pub id: String,
+    /// `posted` or `pending_approval` (or its later state, for a replay).
+    pub status: String,
+    /// Acceptance time (server clock).
+    pub created_at: String,
+    /// Deadline of a pending transfer.
+    pub expires_at: Option<String>,
+}
+
+/// The results of a batch, one per transfer, in request order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferBatchDto {
+    /// One per submitted transfer.
+    pub results: Vec<BatchItemDto>,
+    /// How many were booked now (201).
+    pub created: usize,
+    /// How many were refused.
+    pub refused: usize,
+}
+
+/// Sends up to 100 device-signed transfers in one request (a bulk payment). Each transfer is
+/// checked and booked on its own, exactly as by `POST /api/v1/transfers`, with its own result:
+/// one refusal does not stop the others. 200 with the results; a problem only when the batch
+/// itself is malformed (empty, too many, bad JSON).
+#[utoipa::path(post, path = "/api/v1/transfer-batches", tag = "ledger",
+    request_body = TransferBatchBody,
+    responses((status = 200, body = TransferBatchDto), (status = 413, body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn create_transfer_batch(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    body: Body<TransferBatchBody>,
+) -> Result<Json<TransferBatchDto>, ApiError> {
+    let Json(b) = body?;
+    if b.transfers.iter().any(|t| t.reason.is_some()) {
+        return Err(invalid("reason is only for rejections"));
+    }
+    let requests = b
+        .transfers
+        .into_iter()
+        .map(|t| SignedRequest {
+            payload: t.payload,
+            signature: t.signature,
+        })
+        .collect();
+    let outcomes = state
+        .bank
+        .submit_transfers(&p, requests, request_id(&headers).as_deref())
+        .await?;
+    let mut created = 0;
+    let mut refused = 0;
+    let results = outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            Ok(Submitted {
+                transfer,
+                created: new,
+            }) => {
+                if new {
+                    created += 1;
+                }
+                BatchItemDto {
+                    status: if new { 201 } else { 200 },
+                    transfer: Some(TransferReceiptDto {
+                        id: transfer.id,
+                        status: transfer.status.as_str().to_owned(),
+                        created_at: time_of(transfer.created_us),
+                        expires_at: transfer.expires_us.map(time_of),
+                    }),
+                    problem: None,
+                }
+            }
+            Err(e) => {
+                refused += 1;
+                let problem = service_problem(e);
+                BatchItemDto {
+                    status: problem.status,
+                    transfer: None,
+                    problem: Some(problem),
+                }
+            }
+        })
+        .collect();
+    Ok(Json(TransferBatchDto {
+        results,
+        created,
+        refused,
+    }))
 }
 
 /// Records a cash deposit (clerks; signed on the clerk's device; from the cash desk account).

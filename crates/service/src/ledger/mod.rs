@@ -43,6 +43,8 @@ use crate::{Bank, ServiceError};
 const POLICY_SETTING: &str = "ledger.approval_policy";
 /// Most transfers or postings one page returns.
 pub const MAX_PAGE: u32 = 200;
+/// Most transfers in one batch submission ([`Bank::submit_transfers`]).
+pub const MAX_TRANSFER_BATCH: usize = 100;
 
 /// Ledger configuration.
 #[derive(Debug, Clone)]
@@ -940,6 +942,60 @@ impl Bank {
             LedgerOutcome::DeviceNotActive => Err(self.device_not_active(principal, &serial).await),
             other => Err(outcome_error(other)),
         }
+    }
+
+    /// Submits several signed transfers of the caller in one call (a bulk payment, such as a
+    /// payroll run). Each is verified, authorized, booked, audited and monitored on its own,
+    /// exactly as by [`Self::submit_transfer`] on the customer channel, and gets its own
+    /// result, in request order; one refusal does not affect the others (not all-or-nothing).
+    /// The items are processed concurrently, so their bookings share group commits.
+    ///
+    /// # Errors
+    /// [`ServiceError::Invalid`] for an empty batch or one of more than
+    /// [`MAX_TRANSFER_BATCH`]; otherwise per item, as [`Self::submit_transfer`].
+    pub async fn submit_transfers(
+        &self,
+        principal: &Principal,
+        requests: Vec<SignedRequest>,
+        request_id: Option<&str>,
+    ) -> Result<Vec<Result<Submitted, ServiceError>>, ServiceError> {
+        if requests.is_empty() || requests.len() > MAX_TRANSFER_BATCH {
+            return Err(ServiceError::Invalid(format!(
+                "transfers: between 1 and {MAX_TRANSFER_BATCH} per batch"
+            )));
+        }
+        let count = requests.len();
+        let mut set = tokio::task::JoinSet::new();
+        for (index, request) in requests.into_iter().enumerate() {
+            let bank = self.clone();
+            let principal = principal.clone();
+            let request_id = request_id.map(str::to_owned);
+            set.spawn(async move {
+                let result = bank
+                    .submit_transfer(
+                        &principal,
+                        Channel::Customer,
+                        &request,
+                        request_id.as_deref(),
+                    )
+                    .await;
+                (index, result)
+            });
+        }
+        let mut results: Vec<Option<Result<Submitted, ServiceError>>> =
+            (0..count).map(|_| None).collect();
+        while let Some(joined) = set.join_next().await {
+            let (index, result) = joined.map_err(internal)?;
+            if let Some(slot) = results.get_mut(index) {
+                *slot = Some(result);
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| {
+                r.ok_or_else(|| internal(pqbank_store::StoreError::Corrupt("batch result missing")))
+            })
+            .collect()
     }
 
     /// A transfer id that exists already: the same signed payload by the same customer is a
