@@ -723,6 +723,59 @@ async fn unusual_amount_alerts() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_rules_judge_each_transfer_of_a_batch() {
+    let bank = Bank::start().await;
+    bank.put_monitoring(json!({
+        "velocity_max_count": 3, "unusual_min_history": 3, "unusual_amount_factor": 5,
+    }))
+    .await;
+    let clerk = bank.staff("clerk1", &["clerk"]).await;
+    let alice = bank.customer("alice").await;
+    let bob = bank.customer("bob").await;
+    let a = bank.open_funded(&clerk, &alice, 500_000).await;
+    let b = bank.open_funded(&clerk, &bob, 0).await;
+    for _ in 0..3 {
+        let (s, v) = bank
+            .send(
+                &alice,
+                &signed_body(&alice.keys, &payload(&alice, &a, &b, 1_000)),
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+    }
+    assert!(bank.alerts("transfer.velocity_count").await.is_empty());
+    // A batch of three more: the first of them is the fourth in the window (one count alert),
+    // and the large one is unusual against what came before the batch (one alert), not
+    // against its siblings.
+    let bodies: Vec<Value> = [1_000, 90_000, 1_000]
+        .into_iter()
+        .map(|minor| signed_body(&alice.keys, &payload(&alice, &a, &b, minor)))
+        .collect();
+    let (s, v) = bank
+        .call(
+            &alice.session,
+            Method::POST,
+            "/api/v1/transfer-batches",
+            Some(&json!({ "transfers": bodies })),
+        )
+        .await;
+    assert_eq!((s, v["created"].as_u64()), (200, Some(3)), "{v}");
+    let count = bank.alerts("transfer.velocity_count").await;
+    assert_eq!(count.len(), 1, "{count:?}");
+    let details: Value = serde_json::from_str(count[0]["details"].as_str().unwrap()).unwrap();
+    assert_eq!(details["count"].as_u64(), Some(4));
+    let unusual = bank.alerts("transfer.unusual_amount").await;
+    assert_eq!(unusual.len(), 1, "{unusual:?}");
+    let details: Value = serde_json::from_str(unusual[0]["details"].as_str().unwrap()).unwrap();
+    assert_eq!(details["transfer_id"], v["results"][1]["transfer"]["id"]);
+    assert_eq!(
+        (details["amount_minor"].as_i64(), details["average_minor"].as_i64()),
+        (Some(90_000), Some(1_000))
+    );
+    bank.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn privilege_changes_alert() {
     let bank = Bank::start().await;
     let clerk = bank.staff("clerk1", &["clerk"]).await;

@@ -369,15 +369,44 @@ impl Bank {
     /// Runs the transfer rules (velocity by count and amount, unusual amount) after a
     /// customer's transfer was accepted. Never fails the transfer.
     pub(crate) async fn check_transfer_rules(&self, principal: &Principal, t: &TransferRecord) {
-        if let Err(e) = self.try_transfer_rules(principal, t).await {
-            tracing::warn!(error = %e, transfer = %t.id, "transfer monitoring failed");
+        self.check_transfers_rules(principal, std::slice::from_ref(t))
+            .await;
+    }
+
+    /// The transfer rules for transfers of one customer accepted together (a batch), each
+    /// judged as if alone: a transfer's place in the customer's window does not depend on
+    /// later ones, and the account's usual is what came before the batch. One read per
+    /// source account and currency instead of one per transfer. Never fails the transfers.
+    pub(crate) async fn check_transfers_rules(
+        &self,
+        principal: &Principal,
+        transfers: &[TransferRecord],
+    ) {
+        let mut groups: Vec<(&str, Currency, Vec<&TransferRecord>)> = Vec::new();
+        for t in transfers {
+            match groups.iter_mut().find(|(account, currency, _)| {
+                *account == t.from_account && *currency == t.currency
+            }) {
+                Some((_, _, members)) => members.push(t),
+                None => groups.push((&t.from_account, t.currency, vec![t])),
+            }
+        }
+        for (account, currency, members) in groups {
+            if let Err(e) = self
+                .try_transfer_rules(principal, account, currency, &members)
+                .await
+            {
+                tracing::warn!(error = %e, account, "transfer monitoring failed");
+            }
         }
     }
 
     async fn try_transfer_rules(
         &self,
         principal: &Principal,
-        t: &TransferRecord,
+        account: &str,
+        currency: Currency,
+        members: &[&TransferRecord],
     ) -> Result<(), ServiceError> {
         let s = self.monitoring_now();
         let now = self.clock.now();
@@ -388,6 +417,11 @@ impl Bank {
         // ledger; the audit log is read only for an alert's evidence.
         let max_count = usize::try_from(s.velocity_max_count).unwrap_or(usize::MAX);
         let page = u32::try_from(max_count.saturating_add(2)).unwrap_or(u32::MAX);
+        let before_us = members
+            .iter()
+            .map(|t| t.created_us)
+            .min()
+            .unwrap_or(i64::MAX);
         // Both reads in one statement: the window and the account's usual.
         let facts = self
             .store
@@ -395,13 +429,35 @@ impl Bank {
                 initiator: &principal.user_id,
                 since_us: crate::ledger::micros(from)?,
                 window_limit: page,
-                account: &t.from_account,
-                currency: t.currency.code(),
-                exclude_id: &t.id,
+                account,
+                currency: currency.code(),
+                before_us,
                 history: HISTORY,
             })
             .await?;
-        let window = facts.window;
+        for t in members {
+            if let Err(e) = self
+                .judge_transfer(principal, t, &facts, &s, from, page)
+                .await
+            {
+                tracing::warn!(error = %e, transfer = %t.id, "transfer monitoring failed");
+            }
+        }
+        Ok(())
+    }
+
+    /// The transfer rules for one transfer, on the facts read for it (and its batch).
+    async fn judge_transfer(
+        &self,
+        principal: &Principal,
+        t: &TransferRecord,
+        facts: &pqbank_store::MonitoringFacts,
+        s: &MonitoringSettings,
+        from: OffsetDateTime,
+        page: u32,
+    ) -> Result<(), ServiceError> {
+        let max_count = usize::try_from(s.velocity_max_count).unwrap_or(usize::MAX);
+        let window = &facts.window;
         // `own` is the transfer's position (1-based) in the window.
         let own = window.iter().position(|w| w.id == t.id).map(|p| p + 1);
         let total = window

@@ -237,11 +237,12 @@ pub async fn ledger_monitoring_window(store: Arc<dyn Store>) {
     );
     // Both monitoring reads in one call give the answers of the two separate reads.
     let (from, to, usd) = (uuid(10), uuid(11), "USD");
-    for (initiator, since_us, limit, account, currency, exclude) in [
-        ("u1", US0 - 10_000, 100, from.as_str(), "EUR", uuid(5)),
-        ("u1", US0 + 2, 2, from.as_str(), "EUR", uuid(1)),
-        ("u2", US0, 100, to.as_str(), "EUR", uuid(6)),
-        ("nobody", 0, 100, from.as_str(), usd, uuid(9)),
+    for (initiator, since_us, limit, account, currency, before_us) in [
+        ("u1", US0 - 10_000, 100, from.as_str(), "EUR", US0 + 5),
+        ("u1", US0 + 2, 2, from.as_str(), "EUR", US0 + 2),
+        ("u1", US0, 100, from.as_str(), "EUR", US0 + 100),
+        ("u2", US0, 100, to.as_str(), "EUR", US0 + 6),
+        ("nobody", 0, 100, from.as_str(), usd, US0 + 9),
     ] {
         let q = MonitoringQuery {
             initiator,
@@ -249,7 +250,7 @@ pub async fn ledger_monitoring_window(store: Arc<dyn Store>) {
             window_limit: limit,
             account,
             currency,
-            exclude_id: &exclude,
+            before_us,
             history: 3,
         };
         let facts = store.monitoring_facts(&q).await.unwrap();
@@ -259,7 +260,7 @@ pub async fn ledger_monitoring_window(store: Arc<dyn Store>) {
                 .await
                 .unwrap(),
             recent: store
-                .recent_outgoing(account, currency, &exclude, 3)
+                .recent_outgoing(account, currency, before_us, 3)
                 .await
                 .unwrap(),
         };
@@ -272,7 +273,7 @@ pub async fn ledger_monitoring_window(store: Arc<dyn Store>) {
             window_limit: 100,
             account: &from,
             currency: "EUR",
-            exclude_id: &uuid(5),
+            before_us: US0 + 5,
             history: 3,
         })
         .await
@@ -282,6 +283,21 @@ pub async fn ledger_monitoring_window(store: Arc<dyn Store>) {
         facts.recent,
         (3, 200 + 300 + 400),
         "the latest three before 5"
+    );
+    // Created at the limit is not before it; an early limit leaves fewer.
+    assert_eq!(
+        store
+            .recent_outgoing(&from, "EUR", US0 + 3, 3)
+            .await
+            .unwrap(),
+        (2, 100 + 200)
+    );
+    assert_eq!(
+        store
+            .recent_outgoing(&from, "EUR", US0 + 1, 3)
+            .await
+            .unwrap(),
+        (0, 0)
     );
 }
 

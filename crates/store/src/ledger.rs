@@ -429,8 +429,9 @@ pub struct MonitoringQuery<'a> {
     pub account: &'a str,
     /// The transfer's currency.
     pub currency: &'a str,
-    /// The transfer itself, left out of the account's usual.
-    pub exclude_id: &'a str,
+    /// Only transfers created before this time (µs) make the account's usual: the new
+    /// transfer itself, or all of a batch, is left out.
+    pub before_us: i64,
     /// How many recent transfers make the usual.
     pub history: u32,
 }
@@ -564,12 +565,13 @@ pub trait LedgerStore {
     ) -> Result<Vec<WindowTransfer>, StoreError>;
 
     /// Count and sum (minor units) of the `limit` (at most 100) most recent posted customer
-    /// transfers out of `account` in `currency`, leaving out `exclude_id`: the account's usual.
+    /// transfers out of `account` in `currency` created before `before_us`: the account's
+    /// usual.
     async fn recent_outgoing(
         &self,
         account: &str,
         currency: &str,
-        exclude_id: &str,
+        before_us: i64,
         limit: u32,
     ) -> Result<(i64, i64), StoreError>;
 
@@ -585,7 +587,7 @@ pub trait LedgerStore {
                 .initiated_since(q.initiator, q.since_us, q.window_limit)
                 .await?,
             recent: self
-                .recent_outgoing(q.account, q.currency, q.exclude_id, q.history)
+                .recent_outgoing(q.account, q.currency, q.before_us, q.history)
                 .await?,
         })
     }

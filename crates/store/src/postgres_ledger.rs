@@ -570,18 +570,18 @@ impl LedgerStore for PgStore {
         &self,
         account: &str,
         currency: &str,
-        exclude_id: &str,
+        before_us: i64,
         limit: u32,
     ) -> Result<(i64, i64), StoreError> {
         let row = sqlx::query(
             "SELECT COUNT(*)::BIGINT AS n, COALESCE(SUM(amount_minor), 0)::BIGINT AS total FROM ( \
              SELECT amount_minor FROM transfers WHERE from_account = $1 AND currency = $2 \
-             AND status = 'posted' AND kind = 'transfer' AND id <> $3 \
+             AND status = 'posted' AND kind = 'transfer' AND created_us < $3 \
              ORDER BY created_us DESC LIMIT $4) recent",
         )
         .bind(account)
         .bind(currency)
-        .bind(exclude_id)
+        .bind(before_us)
         .bind(i64::from(limit.min(100)))
         .fetch_one(self.pool())
         .await?;
@@ -601,7 +601,7 @@ impl LedgerStore for PgStore {
              UNION ALL \
              SELECT 1, NULL, COUNT(*)::BIGINT, NULL, COALESCE(SUM(amount_minor), 0)::BIGINT FROM ( \
              SELECT amount_minor FROM transfers WHERE from_account = $4 AND currency = $5 \
-             AND status = 'posted' AND kind = 'transfer' AND id <> $6 \
+             AND status = 'posted' AND kind = 'transfer' AND created_us < $6 \
              ORDER BY created_us DESC LIMIT $7) recent",
         )
         .bind(q.initiator)
@@ -609,7 +609,7 @@ impl LedgerStore for PgStore {
         .bind(i64::from(q.window_limit.min(MAX_WINDOW_TRANSFERS)))
         .bind(q.account)
         .bind(q.currency)
-        .bind(q.exclude_id)
+        .bind(q.before_us)
         .bind(i64::from(q.history.min(100)))
         .fetch_all(self.pool())
         .await?;

@@ -579,18 +579,18 @@ impl LedgerStore for SqliteStore {
         &self,
         account: &str,
         currency: &str,
-        exclude_id: &str,
+        before_us: i64,
         limit: u32,
     ) -> Result<(i64, i64), StoreError> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n, COALESCE(SUM(amount_minor), 0) AS total FROM ( \
              SELECT amount_minor FROM transfers WHERE from_account = ? AND currency = ? \
-             AND status = 'posted' AND kind = 'transfer' AND id <> ? \
+             AND status = 'posted' AND kind = 'transfer' AND created_us < ? \
              ORDER BY created_us DESC LIMIT ?) recent",
         )
         .bind(account)
         .bind(currency)
-        .bind(exclude_id)
+        .bind(before_us)
         .bind(i64::from(limit.min(100)))
         .fetch_one(self.pool())
         .await?;
@@ -610,7 +610,7 @@ impl LedgerStore for SqliteStore {
              UNION ALL \
              SELECT 1, NULL, COUNT(*), NULL, COALESCE(SUM(amount_minor), 0) FROM ( \
              SELECT amount_minor FROM transfers WHERE from_account = ? AND currency = ? \
-             AND status = 'posted' AND kind = 'transfer' AND id <> ? \
+             AND status = 'posted' AND kind = 'transfer' AND created_us < ? \
              ORDER BY created_us DESC LIMIT ?) recent",
         )
         .bind(q.initiator)
@@ -618,7 +618,7 @@ impl LedgerStore for SqliteStore {
         .bind(i64::from(q.window_limit.min(MAX_WINDOW_TRANSFERS)))
         .bind(q.account)
         .bind(q.currency)
-        .bind(q.exclude_id)
+        .bind(q.before_us)
         .bind(i64::from(q.history.min(100)))
         .fetch_all(self.pool())
         .await?;

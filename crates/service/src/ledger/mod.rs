@@ -767,6 +767,24 @@ impl Bank {
         req: &SignedRequest,
         request_id: Option<&str>,
     ) -> Result<Submitted, ServiceError> {
+        let submitted = self
+            .book_transfer(principal, channel, req, request_id)
+            .await?;
+        if submitted.created && channel == Channel::Customer {
+            self.check_transfer_rules(principal, &submitted.transfer)
+                .await;
+        }
+        Ok(submitted)
+    }
+
+    /// [`Self::submit_transfer`] without the monitoring rules (the caller runs them).
+    async fn book_transfer(
+        &self,
+        principal: &Principal,
+        channel: Channel,
+        req: &SignedRequest,
+        request_id: Option<&str>,
+    ) -> Result<Submitted, ServiceError> {
         let payload = Self::parse_payload(&req.payload, TransferPayload::from_json)?;
         let canonical = payload.canonical_bytes();
         let digest = hex::encode(sha256(&canonical));
@@ -925,15 +943,10 @@ impl Bank {
             })))
             .await?;
         match outcome {
-            LedgerOutcome::Created(t) => {
-                if channel == Channel::Customer {
-                    self.check_transfer_rules(principal, &t).await;
-                }
-                Ok(Submitted {
-                    transfer: t,
-                    created: true,
-                })
-            }
+            LedgerOutcome::Created(t) => Ok(Submitted {
+                transfer: t,
+                created: true,
+            }),
             LedgerOutcome::Replayed(t) => self.replayed(principal, t, &digest).await,
             LedgerOutcome::IdConflict => match self.store.get_transfer(&id).await? {
                 Some(existing) => self.replayed(principal, existing, &digest).await,
@@ -948,7 +961,8 @@ impl Bank {
     /// payroll run). Each is verified, authorized, booked, audited and monitored on its own,
     /// exactly as by [`Self::submit_transfer`] on the customer channel, and gets its own
     /// result, in request order; one refusal does not affect the others (not all-or-nothing).
-    /// The items are processed concurrently, so their bookings share group commits.
+    /// The items are processed concurrently, so their bookings share group commits; the
+    /// monitoring rules then judge each new transfer on one read per source account.
     ///
     /// # Errors
     /// [`ServiceError::Invalid`] for an empty batch or one of more than
@@ -972,7 +986,7 @@ impl Bank {
             let request_id = request_id.map(str::to_owned);
             set.spawn(async move {
                 let result = bank
-                    .submit_transfer(
+                    .book_transfer(
                         &principal,
                         Channel::Customer,
                         &request,
@@ -990,12 +1004,27 @@ impl Bank {
                 *slot = Some(result);
             }
         }
-        results
+        let results = results
             .into_iter()
             .map(|r| {
                 r.ok_or_else(|| internal(pqbank_store::StoreError::Corrupt("batch result missing")))
             })
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        // The monitoring rules once for the batch's new transfers (one read per account).
+        let created: Vec<TransferRecord> = results
+            .iter()
+            .filter_map(|r| match r {
+                Ok(Submitted {
+                    transfer,
+                    created: true,
+                }) => Some(transfer.clone()),
+                _ => None,
+            })
+            .collect();
+        if !created.is_empty() {
+            self.check_transfers_rules(principal, &created).await;
+        }
+        Ok(results)
     }
 
     /// A transfer id that exists already: the same signed payload by the same customer is a
