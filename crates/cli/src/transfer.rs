@@ -1,4 +1,4 @@
-//! Ledger commands: `pqbank transfer send|show|list|verify|approve|reject`,
+//! Ledger commands: `pqbank transfer send|bulk|show|list|verify|approve|reject`,
 //! `pqbank accounts list|show|transactions|statement`, `pqbank approvals list`.
 //!
 //! Transfers are signed on this device (the profile's key) and sent over the stored session.
@@ -16,6 +16,7 @@ use pqbank_client::PqbankClient;
 use pqbank_client::auth::Session;
 use pqbank_client::ledger::{
     Account, EntryQuery, Transfer, TransferQuery, new_transfer_payload, payload_digest,
+    sign_transfer,
 };
 use pqbank_crypto::Signature;
 use pqbank_domain::payload::{APPROVAL_SIGNATURE_CONTEXT, TRANSFER_SIGNATURE_CONTEXT};
@@ -31,6 +32,12 @@ use crate::{Remote, client};
 
 /// Most certificates a chain may hold.
 const MAX_CHAIN_CERTS: usize = 16;
+/// Most lines of a bulk payment file.
+pub const MAX_BULK_LINES: usize = 10_000;
+/// Transfers per request of a bulk payment (the server's batch limit).
+const BULK_CHUNK: usize = 100;
+/// Largest bulk payment file, bytes.
+const MAX_BULK_FILE: u64 = 4 * 1024 * 1024;
 
 /// Where the server is and whose profile signs.
 #[derive(Debug, Clone, Args)]
@@ -69,6 +76,27 @@ pub enum TransferCommand {
         /// Cash desk (clerks): `deposit` (from = cash account) or `withdraw` (to = cash account).
         #[arg(long, value_parser = ["deposit", "withdraw"])]
         cash: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a bulk payment (a CSV file, e.g. a payroll run) with this device and send it in
+    /// batches of up to 100. Each line is its own transfer with its own result; exits non-zero
+    /// when any was refused.
+    Bulk {
+        /// Context.
+        #[command(flatten)]
+        ctx: Ctx,
+        /// Account to debit.
+        #[arg(long)]
+        from: String,
+        /// ISO 4217 currency code of every line.
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+        /// CSV file, one transfer per line: `to_account,amount,reference` (the reference is
+        /// the rest of the line and may be empty). A header line `to,amount,reference`, empty
+        /// lines and lines starting with `#` are skipped. At most 10,000 lines.
+        file: PathBuf,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -335,6 +363,112 @@ fn account_line(a: &Account) -> String {
     )
 }
 
+/// One line of a bulk payment file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkLine {
+    /// Line number in the file (1-based).
+    pub line: usize,
+    /// Account to credit.
+    pub to: AccountId,
+    /// Amount.
+    pub amount: TransferAmount,
+    /// Reference.
+    pub reference: TransferReference,
+}
+
+/// Parses a bulk payment file (see `pqbank transfer bulk --help`).
+///
+/// # Errors
+/// The first bad line, by number; an empty file; more than [`MAX_BULK_LINES`] lines.
+pub fn parse_bulk(text: &str, currency: Currency) -> Result<Vec<BulkLine>, String> {
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let trimmed = raw.trim();
+        if trimmed.is_empty()
+            || trimmed.starts_with('#')
+            || (out.is_empty() && trimmed.eq_ignore_ascii_case("to,amount,reference"))
+        {
+            continue;
+        }
+        if out.len() == MAX_BULK_LINES {
+            return Err(format!("more than {MAX_BULK_LINES} transfers"));
+        }
+        let mut fields = trimmed.splitn(3, ',');
+        let to = fields.next().unwrap_or_default().trim();
+        let amount = fields
+            .next()
+            .ok_or_else(|| format!("line {line}: expected to_account,amount,reference"))?
+            .trim();
+        let reference = fields.next().unwrap_or_default().trim();
+        out.push(BulkLine {
+            line,
+            to: to
+                .parse()
+                .map_err(|e| format!("line {line}: account: {e}"))?,
+            amount: TransferAmount::parse_decimal(amount, currency)
+                .map_err(|e| format!("line {line}: amount: {e}"))?,
+            reference: TransferReference::parse(reference)
+                .map_err(|e| format!("line {line}: reference: {e}"))?,
+        });
+    }
+    if out.is_empty() {
+        return Err("the file holds no transfers".into());
+    }
+    Ok(out)
+}
+
+/// The result of one line of a bulk payment.
+#[derive(Debug, Serialize)]
+struct BulkResult {
+    line: usize,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transfer_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transfer_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+}
+
+/// Signs and sends a parsed bulk payment; one result per line, in file order.
+async fn send_bulk(
+    o: &Open,
+    device: &pqbank_client::auth::DeviceKeys,
+    from: AccountId,
+    lines: &[BulkLine],
+) -> Result<Vec<BulkResult>, String> {
+    let mut results = Vec::with_capacity(lines.len());
+    for chunk in lines.chunks(BULK_CHUNK) {
+        let bodies = chunk
+            .iter()
+            .map(|l| {
+                let payload =
+                    new_transfer_payload(device, from, l.to, l.amount, l.reference.clone())
+                        .map_err(err)?;
+                sign_transfer(device, &payload).map_err(err)
+            })
+            .collect::<Result<Vec<Value>, String>>()?;
+        let batch = o.finish(o.api.submit_transfer_batch(&o.session, &bodies).await)?;
+        if batch.results.len() != chunk.len() {
+            return Err("the server answered a different number of results".into());
+        }
+        for (l, item) in chunk.iter().zip(batch.results) {
+            results.push(BulkResult {
+                line: l.line,
+                status: item.status,
+                transfer_id: item.transfer.as_ref().map(|t| t.id.to_string()),
+                transfer_status: item.transfer.map(|t| t.status),
+                code: item.problem.as_ref().map(|p| p.code.clone()),
+                detail: item.problem.and_then(|p| p.detail),
+            });
+        }
+    }
+    Ok(results)
+}
+
 /// Runs a transfer command.
 #[allow(clippy::print_stdout)] // a CLI prints its results
 pub async fn run_transfer(command: TransferCommand) -> Result<(), String> {
@@ -370,6 +504,63 @@ pub async fn run_transfer(command: TransferCommand) -> Result<(), String> {
                 println!("{}", json_out(&t)?);
             } else {
                 print!("{}", transfer_text(&t));
+            }
+            Ok(())
+        }
+        TransferCommand::Bulk {
+            ctx,
+            from,
+            currency,
+            file,
+            json,
+        } => {
+            let currency: Currency = currency.parse().map_err(err)?;
+            let from: AccountId = from.parse().map_err(|e| format!("--from: {e}"))?;
+            let size = std::fs::metadata(&file)
+                .map_err(|e| format!("{}: {e}", file.display()))?
+                .len();
+            if size > MAX_BULK_FILE {
+                return Err(format!(
+                    "{}: larger than {MAX_BULK_FILE} bytes",
+                    file.display()
+                ));
+            }
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let lines = parse_bulk(&text, currency)?;
+            let device = ctx.profile.load_device()?;
+            let o = Open::new(ctx)?;
+            let results = send_bulk(&o, &device, from, &lines).await?;
+            let refused = results.iter().filter(|r| r.status >= 300).count();
+            if json {
+                println!("{}", json_out(&results)?);
+            } else {
+                for r in &results {
+                    match (&r.transfer_id, &r.code) {
+                        (Some(id), _) => println!(
+                            "line {:>5}  {}  {}  {}",
+                            r.line,
+                            r.status,
+                            r.transfer_status.as_deref().unwrap_or(""),
+                            id
+                        ),
+                        (None, code) => println!(
+                            "line {:>5}  {}  refused: {}  {}",
+                            r.line,
+                            r.status,
+                            code.as_deref().unwrap_or("error"),
+                            r.detail.as_deref().unwrap_or("")
+                        ),
+                    }
+                }
+                println!(
+                    "{} of {} transfers accepted, {refused} refused",
+                    results.len() - refused,
+                    results.len()
+                );
+            }
+            if refused > 0 {
+                return Err(format!("{refused} of {} transfers refused", results.len()));
             }
             Ok(())
         }
@@ -959,6 +1150,43 @@ mod tests {
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
+
+    #[test]
+    fn bulk_files_parse_line_by_line() {
+        let a = "0192f0c1-7c1a-7000-8000-000000000001";
+        let b = "0192f0c1-7c1a-7000-8000-000000000002";
+        let text = format!(
+            "to,amount,reference\n# payroll\n\n{a},1500.00,Salary, November\n{b}, 12.5 ,\n"
+        );
+        let lines = parse_bulk(&text, Currency::EUR).unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].line, 4);
+        assert_eq!(lines[0].to.to_string(), a);
+        assert_eq!(lines[0].amount.minor_units(), 150_000);
+        assert_eq!(lines[0].reference.as_str(), "Salary, November");
+        assert_eq!((lines[1].line, lines[1].amount.minor_units()), (5, 1250));
+        assert_eq!(lines[1].reference.as_str(), "");
+        // Errors name the line; nothing is half-parsed.
+        for (bad, want) in [
+            (
+                format!("{a},1.00,x\nnot-an-account,1.00,x"),
+                "line 2: account",
+            ),
+            (format!("{a},-1.00,x"), "line 1: amount"),
+            (format!("{a},1.001,x"), "line 1: amount"),
+            (a.to_owned(), "line 1: expected"),
+            ("# nothing\n".to_owned(), "no transfers"),
+        ] {
+            let e = parse_bulk(&bad, Currency::EUR).unwrap_err();
+            assert!(e.contains(want), "{bad:?}: {e}");
+        }
+        let many = format!("{a},1.00,x\n").repeat(MAX_BULK_LINES + 1);
+        assert!(
+            parse_bulk(&many, Currency::EUR)
+                .unwrap_err()
+                .contains("more than")
+        );
+    }
 
     struct Pki {
         root: Cert,

@@ -260,3 +260,122 @@ async fn operator_creates_a_staff_user_from_the_command_line() {
     assert!(!out.status.success());
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_sends_a_bulk_payment_with_the_cli() {
+    use pqbank_client::ledger::new_transfer_payload;
+    use pqbank_domain::payload::TransferReference;
+    use pqbank_domain::{Currency, TransferAmount};
+
+    let app = spawn_app().await;
+    let api = app.api();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ca = d.join("tls-ca.pem");
+    std::fs::write(&ca, &app.ca_pem).unwrap();
+    let url = app.base_url.clone();
+    ok(&pqbank(
+        d,
+        &url,
+        &ca,
+        "alice",
+        &[
+            "register",
+            "--username",
+            "alice",
+            "--legal-name",
+            "Alice Example",
+            "--email",
+            "alice@example.com",
+        ],
+    )
+    .await);
+    ok(&pqbank(d, &url, &ca, "alice", &["login"]).await);
+    let me: serde_json::Value =
+        serde_json::from_str(&ok(
+            &pqbank(d, &url, &ca, "alice", &["whoami", "--json"]).await
+        ))
+        .unwrap();
+    let alice_id = me["user"]["id"].as_str().unwrap().to_owned();
+    let (clerk_dev, clerk) = app.staff("clerk", &["clerk"], Some("HQ")).await;
+    let (_, bob) = app.customer("bob").await;
+    let bob_id = bob.user_id.clone();
+    let a = api
+        .create_account(&clerk, &alice_id, "current", "EUR")
+        .await
+        .unwrap();
+    let b = api
+        .create_account(&clerk, &bob_id, "current", "EUR")
+        .await
+        .unwrap();
+    let cash = api
+        .cash_accounts(&clerk)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.kind == "cash" && c.currency == "EUR")
+        .unwrap();
+    let deposit = new_transfer_payload(
+        &clerk_dev,
+        cash.id,
+        a.id,
+        TransferAmount::parse_decimal("500.00", Currency::EUR).unwrap(),
+        TransferReference::parse("cash").unwrap(),
+    )
+    .unwrap();
+    api.cash_deposit(&clerk, &clerk_dev, &deposit)
+        .await
+        .unwrap();
+
+    // Two salaries and one line the account cannot pay: two booked, one refused (exit 1).
+    let file = d.join("payroll.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "to,amount,reference\n{b},120.00,Salary, November\n{b},30.50,Bonus\n{b},9000.00,Too much\n",
+            b = b.id
+        ),
+    )
+    .unwrap();
+    let from = a.id.to_string();
+    let out = pqbank(
+        d,
+        &url,
+        &ca,
+        "alice",
+        &["transfer", "bulk", "--from", &from, file.to_str().unwrap()],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("2 of 3 transfers accepted, 1 refused"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("insufficient_funds"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 of 3 transfers refused"));
+    let b_now = api.account(&bob, &b.id.to_string()).await.unwrap();
+    assert_eq!(b_now.balance.posted.minor_units(), 15_050);
+    // A bad file is refused before anything is signed or sent.
+    std::fs::write(&file, format!("{},12.345,x\n", b.id)).unwrap();
+    let out = pqbank(
+        d,
+        &url,
+        &ca,
+        "alice",
+        &[
+            "transfer",
+            "bulk",
+            "--from",
+            &from,
+            "--json",
+            file.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 1: amount"));
+    let b_now = api.account(&bob, &b.id.to_string()).await.unwrap();
+    assert_eq!(b_now.balance.posted.minor_units(), 15_050);
+    app.stop().await;
+}

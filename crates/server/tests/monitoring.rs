@@ -769,7 +769,10 @@ async fn transfer_rules_judge_each_transfer_of_a_batch() {
     let details: Value = serde_json::from_str(unusual[0]["details"].as_str().unwrap()).unwrap();
     assert_eq!(details["transfer_id"], v["results"][1]["transfer"]["id"]);
     assert_eq!(
-        (details["amount_minor"].as_i64(), details["average_minor"].as_i64()),
+        (
+            details["amount_minor"].as_i64(),
+            details["average_minor"].as_i64()
+        ),
         (Some(90_000), Some(1_000))
     );
     bank.app.stop().await;
