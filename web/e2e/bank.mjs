@@ -320,6 +320,21 @@ export async function bankScenario({ base, open, shots, clerkCode, managerCode }
   await page.goto(`${base}/accounts`, { waitUntil: 'domcontentloaded' });
   const after = await page.getByTestId('total-EUR').textContent();
   assert(after.includes('6,975.00'), `balance after transfers: ${after}`);
+
+  // --- a bulk payment: two lines, each signed in the browser and booked on its own ---
+  await page.goto(`${base}/transfers/bulk`, { waitUntil: 'domcontentloaded' });
+  await page
+    .getByLabel('Payments, one per line')
+    .fill(`to,amount,reference\n${bobAccount},10.00,Invoice 1\n${bobAccount},15.00,Invoice 2`);
+  await page.getByRole('button', { name: 'Check' }).click();
+  await page.getByTestId('bulk-preview').waitFor();
+  await shot(page, shots, 'customer-bulk-preview');
+  await page.getByRole('button', { name: 'Sign and send 2 transfers' }).click();
+  const summary = page.getByTestId('bulk-summary');
+  await summary.waitFor({ timeout: 30_000 });
+  const bulk = await summary.textContent();
+  assert(bulk.includes('2 of 2 transfers accepted'), `bulk payment: ${bulk}`);
+  await shot(page, shots, 'customer-bulk-results');
   await page.goto(`${base}/transfers`, { waitUntil: 'domcontentloaded' });
   await page.getByTestId('transfers').waitFor();
   await shot(page, shots, 'customer-transfers');

@@ -19,6 +19,7 @@ import { AccountDetailPage, AccountsPage } from './pages/customer/AccountsPage';
 import { ActivityPage } from './pages/customer/ActivityPage';
 import { DevicesPage } from './pages/customer/DevicesPage';
 import { SessionsPage } from './pages/customer/SessionsPage';
+import { BulkPaymentPage } from './pages/customer/BulkPaymentPage';
 import { NewTransferPage, TransferDetailPage, TransfersPage } from './pages/customer/TransfersPage';
 import { LandingPage } from './pages/LandingPage';
 import { ApprovalDetailPage, ApprovalsPage } from './pages/manager/ApprovalsPage';
@@ -66,6 +67,7 @@ export const routes: RouteObject[] = [
       })),
       { path: 'accounts/:accountId', element: <AccountDetailPage /> },
       { path: 'transfers/new', element: <NewTransferPage /> },
+      { path: 'transfers/bulk', element: <BulkPaymentPage /> },
       { path: 'transfers/:transferId', element: <TransferDetailPage /> },
       { path: 'manager/approvals/:transferId', element: <ApprovalDetailPage /> },
       { path: '*', element: <NotFoundPage /> },

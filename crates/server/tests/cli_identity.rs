@@ -37,6 +37,26 @@ async fn run(
         .unwrap()
 }
 
+/// `pqbank register` as Alice, with profile `alice`.
+async fn register_alice(dir: &Path, url: &str, ca: &Path) -> Output {
+    pqbank(
+        dir,
+        url,
+        ca,
+        "alice",
+        &[
+            "register",
+            "--username",
+            "alice",
+            "--legal-name",
+            "Alice Example",
+            "--email",
+            "alice@example.com",
+        ],
+    )
+    .await
+}
+
 fn ok(out: &Output) -> String {
     assert!(
         out.status.success(),
@@ -135,22 +155,7 @@ async fn customer_registers_with_the_cli() {
     let ca = d.join("tls-ca.pem");
     std::fs::write(&ca, &app.ca_pem).unwrap();
     let url = app.base_url.clone();
-    let text = ok(&pqbank(
-        d,
-        &url,
-        &ca,
-        "alice",
-        &[
-            "register",
-            "--username",
-            "alice",
-            "--legal-name",
-            "Alice Example",
-            "--email",
-            "alice@example.com",
-        ],
-    )
-    .await);
+    let text = ok(&register_alice(d, &url, &ca).await);
     assert!(text.contains("registered alice"), "{text}");
     ok(&pqbank(d, &url, &ca, "alice", &["login"]).await);
     let text = ok(&pqbank(d, &url, &ca, "alice", &["whoami"]).await);
@@ -274,22 +279,7 @@ async fn customer_sends_a_bulk_payment_with_the_cli() {
     let ca = d.join("tls-ca.pem");
     std::fs::write(&ca, &app.ca_pem).unwrap();
     let url = app.base_url.clone();
-    ok(&pqbank(
-        d,
-        &url,
-        &ca,
-        "alice",
-        &[
-            "register",
-            "--username",
-            "alice",
-            "--legal-name",
-            "Alice Example",
-            "--email",
-            "alice@example.com",
-        ],
-    )
-    .await);
+    ok(&register_alice(d, &url, &ca).await);
     ok(&pqbank(d, &url, &ca, "alice", &["login"]).await);
     let me: serde_json::Value =
         serde_json::from_str(&ok(

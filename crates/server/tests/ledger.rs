@@ -77,11 +77,39 @@ struct Bank {
     admin: Session,
 }
 
+/// The usual people and accounts of a test.
+struct Cast {
+    clerk: User,
+    alice: User,
+    bob: User,
+    a_eur: String,
+    b_eur: String,
+    b_usd: String,
+}
+
 impl Bank {
     async fn start(app: TestApp) -> Bank {
         let api = app.api();
         let admin = app.admin().await;
         Bank { app, api, admin }
+    }
+
+    /// A clerk; Alice with a EUR account; Bob with a EUR and a USD account.
+    async fn cast(&self) -> Cast {
+        let clerk = self.staff("clerk1", &["clerk"]).await;
+        let alice = self.customer("alice").await;
+        let bob = self.customer("bob").await;
+        let a_eur = self.open(&clerk, &alice, "current", "EUR").await;
+        let b_eur = self.open(&clerk, &bob, "current", "EUR").await;
+        let b_usd = self.open(&clerk, &bob, "savings", "USD").await;
+        Cast {
+            clerk,
+            alice,
+            bob,
+            a_eur,
+            b_eur,
+            b_usd,
+        }
     }
 
     async fn customer(&self, name: &str) -> User {
@@ -155,6 +183,16 @@ impl Bank {
             Method::POST,
             "/api/v1/transfers",
             Some(&signed_body(&by.keys, p)),
+        )
+        .await
+    }
+
+    async fn send_batch(&self, by: &User, bodies: Vec<Value>) -> (u16, Value) {
+        self.call(
+            &by.session,
+            Method::POST,
+            "/api/v1/transfer-batches",
+            Some(&json!({ "transfers": bodies })),
         )
         .await
     }
@@ -234,12 +272,14 @@ impl Bank {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transfers_refusals_and_idempotency() {
     let bank = Bank::start(spawn_app().await).await;
-    let clerk = bank.staff("clerk1", &["clerk"]).await;
-    let alice = bank.customer("alice").await;
-    let bob = bank.customer("bob").await;
-    let a_eur = bank.open(&clerk, &alice, "current", "EUR").await;
-    let b_eur = bank.open(&clerk, &bob, "current", "EUR").await;
-    let b_usd = bank.open(&clerk, &bob, "savings", "USD").await;
+    let Cast {
+        clerk,
+        alice,
+        bob,
+        a_eur,
+        b_eur,
+        b_usd,
+    } = bank.cast().await;
     let (s, d) = bank.deposit(&clerk, &a_eur, 100_000, Currency::EUR).await;
     assert_eq!(s, 201, "{d}");
     assert_eq!(d["status"], "posted");
@@ -596,12 +636,14 @@ fn batch_codes(v: &Value) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transfer_batches_book_each_transfer_on_its_own() {
     let bank = Bank::start(spawn_app().await).await;
-    let clerk = bank.staff("clerk1", &["clerk"]).await;
-    let alice = bank.customer("alice").await;
-    let bob = bank.customer("bob").await;
-    let a_eur = bank.open(&clerk, &alice, "current", "EUR").await;
-    let b_eur = bank.open(&clerk, &bob, "current", "EUR").await;
-    let b_usd = bank.open(&clerk, &bob, "savings", "USD").await;
+    let Cast {
+        clerk,
+        alice,
+        bob,
+        a_eur,
+        b_eur,
+        b_usd,
+    } = bank.cast().await;
     for _ in 0..2 {
         let (s, d) = bank.deposit(&clerk, &a_eur, 900_000, Currency::EUR).await;
         assert_eq!(s, 201, "{d}");
@@ -631,14 +673,7 @@ async fn transfer_batches_book_each_transfer_on_its_own() {
         signed_body(&alice.keys, &ok),
         signed_body(&alice.keys, &big),
     ];
-    let (s, v) = bank
-        .call(
-            &alice.session,
-            Method::POST,
-            "/api/v1/transfer-batches",
-            Some(&batch(bodies)),
-        )
-        .await;
+    let (s, v) = bank.send_batch(&alice, bodies).await;
     assert_eq!(s, 200, "{v}");
     let codes = batch_codes(&v);
     assert_eq!(codes[1], "422 insufficient_funds", "{v}");
@@ -677,14 +712,7 @@ async fn transfer_batches_book_each_transfer_on_its_own() {
             &payload(&alice, &b_eur, &a_eur, 100, Currency::EUR, "theft"),
         ),
     ];
-    let (s, v) = bank
-        .call(
-            &alice.session,
-            Method::POST,
-            "/api/v1/transfer-batches",
-            Some(&batch(bodies)),
-        )
-        .await;
+    let (s, v) = bank.send_batch(&alice, bodies).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(
         batch_codes(&v),

@@ -222,6 +222,27 @@ impl Bank {
         account
     }
 
+    /// With `settings`: Alice (5,000.00 in account a) has sent Bob (account b) three
+    /// transfers of 10.00. Returns Alice, a and b.
+    async fn with_history(&self, settings: Value) -> (User, String, String) {
+        self.put_monitoring(settings).await;
+        let clerk = self.staff("clerk1", &["clerk"]).await;
+        let alice = self.customer("alice").await;
+        let bob = self.customer("bob").await;
+        let a = self.open_funded(&clerk, &alice, 500_000).await;
+        let b = self.open_funded(&clerk, &bob, 0).await;
+        for _ in 0..3 {
+            let (s, v) = self
+                .send(
+                    &alice,
+                    &signed_body(&alice.keys, &payload(&alice, &a, &b, 1_000)),
+                )
+                .await;
+            assert_eq!(s, 201, "{v}");
+        }
+        (alice, a, b)
+    }
+
     async fn send(&self, by: &User, body: &Value) -> (u16, Value) {
         self.call(&by.session, Method::POST, "/api/v1/transfers", Some(body))
             .await
@@ -673,22 +694,9 @@ async fn transfer_velocity_by_amount_alerts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unusual_amount_alerts() {
     let bank = Bank::start().await;
-    bank.put_monitoring(json!({"unusual_min_history": 3, "unusual_amount_factor": 5}))
+    let (alice, a, b) = bank
+        .with_history(json!({"unusual_min_history": 3, "unusual_amount_factor": 5}))
         .await;
-    let clerk = bank.staff("clerk1", &["clerk"]).await;
-    let alice = bank.customer("alice").await;
-    let bob = bank.customer("bob").await;
-    let a = bank.open_funded(&clerk, &alice, 500_000).await;
-    let b = bank.open_funded(&clerk, &bob, 0).await;
-    for _ in 0..3 {
-        let (s, v) = bank
-            .send(
-                &alice,
-                &signed_body(&alice.keys, &payload(&alice, &a, &b, 1_000)),
-            )
-            .await;
-        assert_eq!(s, 201, "{v}");
-    }
     let mut audit = bank.watch(&bank.auditor.session).await;
     let mut notices = bank.watch(&alice.session).await;
     // Within five times the usual: no alert. Then far above it.
@@ -725,24 +733,11 @@ async fn unusual_amount_alerts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transfer_rules_judge_each_transfer_of_a_batch() {
     let bank = Bank::start().await;
-    bank.put_monitoring(json!({
-        "velocity_max_count": 3, "unusual_min_history": 3, "unusual_amount_factor": 5,
-    }))
-    .await;
-    let clerk = bank.staff("clerk1", &["clerk"]).await;
-    let alice = bank.customer("alice").await;
-    let bob = bank.customer("bob").await;
-    let a = bank.open_funded(&clerk, &alice, 500_000).await;
-    let b = bank.open_funded(&clerk, &bob, 0).await;
-    for _ in 0..3 {
-        let (s, v) = bank
-            .send(
-                &alice,
-                &signed_body(&alice.keys, &payload(&alice, &a, &b, 1_000)),
-            )
-            .await;
-        assert_eq!(s, 201, "{v}");
-    }
+    let (alice, a, b) = bank
+        .with_history(json!({
+            "velocity_max_count": 3, "unusual_min_history": 3, "unusual_amount_factor": 5,
+        }))
+        .await;
     assert!(bank.alerts("transfer.velocity_count").await.is_empty());
     // A batch of three more: the first of them is the fourth in the window (one count alert),
     // and the large one is unusual against what came before the batch (one alert), not

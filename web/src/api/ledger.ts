@@ -294,6 +294,66 @@ export function submitTransfer(channel: TransferChannel, body: SignedBody): Prom
   return apiPost(CHANNEL_PATHS[channel], body, decodeTransfer);
 }
 
+/** The receipt of one transfer of a bulk payment. */
+export interface TransferReceipt {
+  id: string;
+  /** `posted` or `pending_approval` (or its later state, for a retry). */
+  status: string;
+  created_at: string;
+  expires_at: string | null;
+}
+
+/** What became of one transfer of a bulk payment: a receipt, or why it was refused. */
+export interface BatchItem {
+  /** 201 booked, 200 an earlier booking of the same transfer, otherwise the refusal's status. */
+  status: number;
+  transfer: TransferReceipt | null;
+  problem: { code: string; detail: string | null } | null;
+}
+
+/** The answer to a bulk payment, one result per transfer in the order sent. */
+export interface TransferBatch {
+  results: BatchItem[];
+  created: number;
+  refused: number;
+}
+
+const decodeBatchItem: Decoder<BatchItem> = (json) => {
+  const o = obj(json, 'batch result');
+  const t = o.transfer;
+  const p = o.problem;
+  let transfer: TransferReceipt | null = null;
+  if (t !== null && t !== undefined) {
+    const r = obj(t, 'receipt');
+    transfer = {
+      id: str(r, 'id'),
+      status: str(r, 'status'),
+      created_at: str(r, 'created_at'),
+      expires_at: optStr(r, 'expires_at'),
+    };
+  }
+  let problem: BatchItem['problem'] = null;
+  if (p !== null && p !== undefined) {
+    const r = obj(p, 'problem');
+    problem = { code: str(r, 'code'), detail: optStr(r, 'detail') };
+  }
+  return { status: num(o, 'status'), transfer, problem };
+};
+
+const decodeTransferBatch: Decoder<TransferBatch> = (json) => {
+  const o = obj(json, 'transfer batch');
+  return {
+    results: list(o, 'results', decodeBatchItem),
+    created: num(o, 'created'),
+    refused: num(o, 'refused'),
+  };
+};
+
+/** Sends up to 100 signed transfers in one request (`POST /api/v1/transfer-batches`). */
+export function submitTransferBatch(bodies: SignedBody[]): Promise<TransferBatch> {
+  return apiPost('/api/v1/transfer-batches', { transfers: bodies }, decodeTransferBatch);
+}
+
 export function listTransfers(
   params: { account?: string; status?: string; after?: string | null; limit?: number } = {},
   signal?: AbortSignal,

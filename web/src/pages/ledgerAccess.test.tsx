@@ -22,6 +22,7 @@ describe('navigation and access per role', () => {
 
   it.each([
     ['/transfers/new', ['clerk']],
+    ['/transfers/bulk', ['manager']],
     ['/manager/approvals', ['customer']],
     ['/manager/reports', ['clerk']],
     ['/clerk/cash-desk', ['manager']],

@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { ArrowLeftRight } from 'lucide-react';
+import { ArrowLeftRight, ListChecks } from 'lucide-react';
 import { useId, useState, type SubmitEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { ProblemAlert } from '../../api/ProblemAlert';
@@ -54,10 +54,16 @@ export function TransfersPage() {
         title="Transfers"
         description="Money you sent and received, and transfers waiting for approval."
         actions={
-          <Link to="/transfers/new" className="button button-primary">
-            <ArrowLeftRight aria-hidden="true" />
-            New transfer
-          </Link>
+          <>
+            <Link to="/transfers/bulk" className="button button-secondary">
+              <ListChecks aria-hidden="true" />
+              Bulk payment
+            </Link>
+            <Link to="/transfers/new" className="button button-primary">
+              <ArrowLeftRight aria-hidden="true" />
+              New transfer
+            </Link>
+          </>
         }
       />
       <RoleGate area="customer">
