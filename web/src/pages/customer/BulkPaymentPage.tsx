@@ -1,8 +1,8 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type SubmitEvent } from 'react';
 import { Link } from 'react-router';
 import { ProblemAlert } from '../../api/ProblemAlert';
-import { listAccounts, type Account } from '../../api/ledger';
+import type { Account } from '../../api/ledger';
 import { PageHeader } from '../../components/PageHeader';
 import {
   checkBulk,
@@ -13,8 +13,9 @@ import {
 } from '../../ledger/bulk';
 import { accountLabel } from '../../ledger/format';
 import { deviceSigner } from '../../ledger/signing';
-import { Empty, QueryView, RoleGate, ShortId } from '../../ledger/ui';
+import { RoleGate, ShortId } from '../../ledger/ui';
 import { formatMoneyValue, minorToDecimalString } from '../../money';
+import { PayableAccounts } from './TransfersPage';
 
 const EXAMPLE = `to,amount,reference
 0192b6a4-3c5d-7e6f-8a9b-0c1d2e3f4a02,1500.00,Salary November`;
@@ -40,25 +41,7 @@ export function BulkPaymentPage() {
 }
 
 function BulkPayment() {
-  const accounts = useQuery({
-    queryKey: ['accounts', 'mine'],
-    queryFn: ({ signal }) => listAccounts({ limit: 200 }, signal).then((p) => p.items),
-  });
-  return (
-    <QueryView query={accounts} loading="Loading your accounts…" context="Loading your accounts">
-      {(list) =>
-        list.length === 0 ? (
-          <div className="card">
-            <Empty title="No account to pay from">
-              <p>Ask at a branch to open an account first.</p>
-            </Empty>
-          </div>
-        ) : (
-          <BulkForm accounts={list} />
-        )
-      }
-    </QueryView>
-  );
+  return <PayableAccounts>{(list) => <BulkForm accounts={list} />}</PayableAccounts>;
 }
 
 type Step =

@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { ArrowLeftRight, ListChecks } from 'lucide-react';
-import { useId, useState, type SubmitEvent } from 'react';
+import { useId, useState, type ReactNode, type SubmitEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { ProblemAlert } from '../../api/ProblemAlert';
 import {
@@ -209,13 +209,22 @@ export function NewTransferPage() {
 }
 
 function NewTransfer() {
-  const accounts = useQuery({
-    queryKey: ['accounts', 'mine'],
-    queryFn: ({ signal }) => listAccounts({ limit: 200 }, signal).then((p) => p.items),
-  });
   const settings = useQuery({
     queryKey: ['settings', 'ledger'],
     queryFn: ({ signal }) => ledgerSettings(signal),
+  });
+  return (
+    <PayableAccounts>
+      {(list) => <TransferWizard accounts={list} settings={settings.data} />}
+    </PayableAccounts>
+  );
+}
+
+/** The customer's accounts, for a form that pays from one of them (or why there are none). */
+export function PayableAccounts({ children }: { children: (accounts: Account[]) => ReactNode }) {
+  const accounts = useQuery({
+    queryKey: ['accounts', 'mine'],
+    queryFn: ({ signal }) => listAccounts({ limit: 200 }, signal).then((p) => p.items),
   });
   return (
     <QueryView query={accounts} loading="Loading your accounts…" context="Loading your accounts">
@@ -227,7 +236,7 @@ function NewTransfer() {
             </Empty>
           </div>
         ) : (
-          <TransferWizard accounts={list} settings={settings.data} />
+          children(list)
         )
       }
     </QueryView>
