@@ -534,10 +534,10 @@ impl PqbankClient {
     ///
     /// # Errors
     /// [`ClientError::Problem`] only when the batch as a whole is refused (empty, too large).
-    pub async fn submit_transfer_batch(
+    pub async fn submit_transfer_batch<B: Serialize + Sync>(
         &self,
         session: &Session,
-        signed: &[Value],
+        signed: &[B],
     ) -> Result<TransferBatch, ClientError> {
         let body = serde_json::json!({ "transfers": signed });
         self.call(

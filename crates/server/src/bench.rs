@@ -698,7 +698,7 @@ async fn send_one(api: &PqbankClient, session: &Session, body: &Value) -> Option
 
 /// Sends one customer's transfers in one batch request: one result per transfer.
 async fn send_batch(api: &PqbankClient, session: &Session, jobs: &[Job]) -> Vec<Option<String>> {
-    let bodies: Vec<Value> = jobs.iter().map(|j| j.body.clone()).collect();
+    let bodies: Vec<&Value> = jobs.iter().map(|j| &j.body).collect();
     match api.submit_transfer_batch(session, &bodies).await {
         Ok(batch) if batch.results.len() == jobs.len() => batch
             .results

@@ -369,8 +369,7 @@ impl Bank {
     /// Runs the transfer rules (velocity by count and amount, unusual amount) after a
     /// customer's transfer was accepted. Never fails the transfer.
     pub(crate) async fn check_transfer_rules(&self, principal: &Principal, t: &TransferRecord) {
-        self.check_transfers_rules(principal, std::slice::from_ref(t))
-            .await;
+        self.check_transfers_rules(principal, &[t]).await;
     }
 
     /// The transfer rules for transfers of one customer accepted together (a batch), each
@@ -380,10 +379,10 @@ impl Bank {
     pub(crate) async fn check_transfers_rules(
         &self,
         principal: &Principal,
-        transfers: &[TransferRecord],
+        transfers: &[&TransferRecord],
     ) {
         let mut groups: Vec<(&str, Currency, Vec<&TransferRecord>)> = Vec::new();
-        for t in transfers {
+        for &t in transfers {
             match groups.iter_mut().find(|(account, currency, _)| {
                 *account == t.from_account && *currency == t.currency
             }) {

@@ -666,7 +666,10 @@ pub(crate) async fn touch_in(
     if distinct {
         // Each session once: lock them in id order, then one statement for the batch.
         let ids: Vec<String> = order.iter().map(|i| touches[*i].id.clone()).collect();
-        sqlx::query("SELECT id FROM sessions WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+        // The ids as a joined set, as in the ledger's locks (`postgres_ledger::load_ledger`).
+        sqlx::query(
+            "SELECT id FROM sessions WHERE id IN (SELECT unnest($1::text[])) ORDER BY id FOR UPDATE",
+        )
             .bind(&ids)
             .fetch_all(&mut *conn)
             .await?;

@@ -1011,13 +1011,13 @@ impl Bank {
             })
             .collect::<Result<Vec<_>, _>>()?;
         // The monitoring rules once for the batch's new transfers (one read per account).
-        let created: Vec<TransferRecord> = results
+        let created: Vec<&TransferRecord> = results
             .iter()
             .filter_map(|r| match r {
                 Ok(Submitted {
                     transfer,
                     created: true,
-                }) => Some(transfer.clone()),
+                }) => Some(transfer),
                 _ => None,
             })
             .collect();
