@@ -153,6 +153,11 @@ pub(crate) struct Alert {
     pub(crate) evidence: Vec<u64>,
 }
 
+/// Events per read of an alert's evidence, and most reads (the customer's other events in the
+/// window, such as sign-ins, are read and skipped).
+const EVIDENCE_PAGE: u32 = 200;
+const EVIDENCE_PAGES: usize = 5;
+
 fn last_evidence(mut indexes: Vec<u64>) -> Vec<u64> {
     if indexes.len() > MAX_EVIDENCE {
         indexes.drain(..indexes.len() - MAX_EVIDENCE);
@@ -539,7 +544,14 @@ impl Bank {
     }
 
     /// The audit log indexes behind a transfer alert: the customer's successful transfer
-    /// events in the window up to and including `t`'s (at most `page`), and `t`'s own index.
+    /// events in the window up to and including `t`'s (among the first `page` transfer events
+    /// of the window), and `t`'s own index.
+    ///
+    /// The search asks for the customer's events since `from` and picks the transfer events
+    /// here: a search by action as well let PostgreSQL, without statistics on a young table,
+    /// intersect the customer's index with the action's, which holds nearly every event of
+    /// the log (measured: 5 to 50 ms per alert at 40,000 events). The user and time index
+    /// (migration 0012) reads only the customer's window.
     async fn window_evidence(
         &self,
         principal: &Principal,
@@ -547,28 +559,43 @@ impl Bank {
         from: OffsetDateTime,
         page: u32,
     ) -> Result<(Vec<u64>, Option<u64>), ServiceError> {
-        let entries = self
-            .store
-            .audit_search(&AuditFilter {
-                action: Some(pqbank_audit::actions::TRANSFER_CREATE.as_str().to_owned()),
-                user_id: Some(principal.user_id.clone()),
-                from: Some(from),
-                until: None,
-                after_index: None,
-                limit: page,
-            })
-            .await?;
         let mut indexes = Vec::new();
-        for entry in &entries {
-            let Ok(event) = AuditEvent::from_leaf_bytes(&entry.leaf) else {
-                continue;
-            };
-            if event.outcome != Outcome::Success {
-                continue;
+        let mut transfer_events = 0_u32;
+        let mut after_index = None;
+        for _ in 0..EVIDENCE_PAGES {
+            let entries = self
+                .store
+                .audit_search(&AuditFilter {
+                    action: None,
+                    user_id: Some(principal.user_id.clone()),
+                    from: Some(from),
+                    until: None,
+                    after_index,
+                    limit: EVIDENCE_PAGE,
+                })
+                .await?;
+            for entry in &entries {
+                after_index = Some(entry.index);
+                let Ok(event) = AuditEvent::from_leaf_bytes(&entry.leaf) else {
+                    continue;
+                };
+                if event.action != pqbank_audit::actions::TRANSFER_CREATE {
+                    continue;
+                }
+                transfer_events = transfer_events.saturating_add(1);
+                if transfer_events > page {
+                    return Ok((indexes, None));
+                }
+                if event.outcome != Outcome::Success {
+                    continue;
+                }
+                indexes.push(entry.index);
+                if event.resource.id.as_str() == t.id {
+                    return Ok((indexes, Some(entry.index)));
+                }
             }
-            indexes.push(entry.index);
-            if event.resource.id.as_str() == t.id {
-                return Ok((indexes, Some(entry.index)));
+            if entries.len() < usize::try_from(EVIDENCE_PAGE).unwrap_or(usize::MAX) {
+                break;
             }
         }
         Ok((indexes, None))

@@ -1020,6 +1020,23 @@ pub(crate) const LEDGER_CHECKS: &[(&str, &str)] = &[
          OR p.currency <> t.currency OR a.currency <> t.currency LIMIT 100",
     ),
     (
+        "posting refers to a missing transfer or account",
+        "SELECT p.transfer_id || ' leg on ' || p.account_id FROM postings p \
+         LEFT JOIN transfers t ON t.id = p.transfer_id \
+         LEFT JOIN accounts a ON a.id = p.account_id \
+         WHERE t.id IS NULL OR a.id IS NULL LIMIT 100",
+    ),
+    (
+        "transfer refers to a missing account or user",
+        "SELECT t.id FROM transfers t \
+         LEFT JOIN accounts f ON f.id = t.from_account \
+         LEFT JOIN accounts d ON d.id = t.to_account \
+         LEFT JOIN users u ON u.id = t.initiator_id \
+         LEFT JOIN users m ON m.id = t.decided_by \
+         WHERE f.id IS NULL OR d.id IS NULL OR u.id IS NULL \
+         OR (t.decided_by IS NOT NULL AND m.id IS NULL) LIMIT 100",
+    ),
+    (
         "closed account holds money",
         "SELECT id FROM accounts WHERE status = 'closed' \
          AND (posted <> 0 OR pending_debits <> 0 OR pending_credits <> 0) LIMIT 100",

@@ -1,7 +1,9 @@
 //! PostgreSQL implementation of [`LedgerStore`]: a batch locks the transfers it decides and the
 //! accounts it touches with `FOR UPDATE` in id order (transfers, then accounts, then the audit
 //! head), so concurrent batches on any number of instances never deadlock and never interleave
-//! on a balance.
+//! on a balance. These locks also prove the batch's references (the accounts it books on
+//! exist and stay), so the ledger's tables keep no foreign keys here (migration 0010); the
+//! invariant check verifies the references instead.
 
 use std::collections::{HashMap, HashSet};
 

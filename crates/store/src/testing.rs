@@ -143,6 +143,27 @@ impl TestDatabase {
         Ok(out)
     }
 
+    /// Runs `sql` (one statement) on the test database, bypassing the store and, on SQLite,
+    /// its foreign keys: tests use it to corrupt a database on purpose and check that the
+    /// invariant check finds it.
+    pub async fn execute_unchecked(&self, sql: &str) -> Result<u64, StoreError> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                        .await?;
+                sqlx::query("PRAGMA foreign_keys = OFF")
+                    .execute(&mut conn)
+                    .await?;
+                Ok(sqlx::query(sql).execute(&mut conn).await?.rows_affected())
+            }
+            DatabaseUrl::Postgres(_) => {
+                let mut conn = sqlx::PgConnection::connect(&self.url_string).await?;
+                Ok(sqlx::query(sql).execute(&mut conn).await?.rows_affected())
+            }
+        }
+    }
+
     /// [`Self::dump_all_bytes`] as (lossy) text.
     pub async fn dump_all_text(&self) -> Result<String, StoreError> {
         Ok(String::from_utf8_lossy(&self.dump_all_bytes().await?).into_owned())
