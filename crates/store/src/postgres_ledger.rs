@@ -193,35 +193,50 @@ async fn load_ledger(
 }
 
 async fn write_ledger(conn: &mut PgConnection, w: LedgerWrites) -> Result<(), StoreError> {
-    for chunk in w.inserts.chunks(200) {
-        let mut qb: QueryBuilder<Postgres> =
-            QueryBuilder::new(format!("INSERT INTO transfers ({TRANSFER_COLUMNS}) "));
-        qb.push_values(chunk, |mut b, t| {
-            b.push_bind(&t.id)
-                .push_bind(t.kind.as_str())
-                .push_bind(t.status.as_str())
-                .push_bind(&t.from_account)
-                .push_bind(&t.to_account)
-                .push_bind(t.amount_minor)
-                .push_bind(t.currency.code())
-                .push_bind(&t.reference)
-                .push_bind(&t.initiator_id)
-                .push_bind(&t.initiator_cert_serial)
-                .push_bind(&t.payload)
-                .push_bind(&t.payload_sha256)
-                .push_bind(&t.signature)
-                .push_bind(&t.signature_alg)
-                .push_bind(t.approval_required)
-                .push_bind(t.created_us)
-                .push_bind(t.expires_us)
-                .push_bind(t.decided_us)
-                .push_bind(&t.decided_by)
-                .push_bind(&t.approval_payload)
-                .push_bind(&t.approval_signature)
-                .push_bind(&t.approval_cert_serial)
-                .push_bind(&t.reason);
-        });
-        qb.build().execute(&mut *conn).await?;
+    // One statement per table through UNNEST: one statement shape (one prepared statement and
+    // plan) for any batch size, instead of a VALUES list of 23 parameters per row.
+    if !w.inserts.is_empty() {
+        let ts = &w.inserts;
+        let text = |f: fn(&TransferRecord) -> &str| ts.iter().map(f).collect::<Vec<_>>();
+        let opt_text =
+            |f: fn(&TransferRecord) -> Option<&str>| ts.iter().map(f).collect::<Vec<_>>();
+        let int = |f: fn(&TransferRecord) -> i64| ts.iter().map(f).collect::<Vec<_>>();
+        let opt_int = |f: fn(&TransferRecord) -> Option<i64>| ts.iter().map(f).collect::<Vec<_>>();
+        let bytes = |f: fn(&TransferRecord) -> &[u8]| ts.iter().map(f).collect::<Vec<_>>();
+        let opt_bytes =
+            |f: fn(&TransferRecord) -> Option<&[u8]>| ts.iter().map(f).collect::<Vec<_>>();
+        sqlx::query(&format!(
+            "INSERT INTO transfers ({TRANSFER_COLUMNS}) SELECT * FROM UNNEST(\
+             $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], \
+             $7::text[], $8::text[], $9::text[], $10::text[], $11::bytea[], $12::text[], \
+             $13::bytea[], $14::text[], $15::bool[], $16::int8[], $17::int8[], $18::int8[], \
+             $19::text[], $20::bytea[], $21::bytea[], $22::text[], $23::text[])"
+        ))
+        .bind(text(|t| &t.id))
+        .bind(text(|t| t.kind.as_str()))
+        .bind(text(|t| t.status.as_str()))
+        .bind(text(|t| &t.from_account))
+        .bind(text(|t| &t.to_account))
+        .bind(int(|t| t.amount_minor))
+        .bind(text(|t| t.currency.code()))
+        .bind(text(|t| &t.reference))
+        .bind(text(|t| &t.initiator_id))
+        .bind(text(|t| &t.initiator_cert_serial))
+        .bind(bytes(|t| &t.payload))
+        .bind(text(|t| &t.payload_sha256))
+        .bind(bytes(|t| &t.signature))
+        .bind(text(|t| &t.signature_alg))
+        .bind(ts.iter().map(|t| t.approval_required).collect::<Vec<_>>())
+        .bind(int(|t| t.created_us))
+        .bind(opt_int(|t| t.expires_us))
+        .bind(opt_int(|t| t.decided_us))
+        .bind(opt_text(|t| t.decided_by.as_deref()))
+        .bind(opt_bytes(|t| t.approval_payload.as_deref()))
+        .bind(opt_bytes(|t| t.approval_signature.as_deref()))
+        .bind(opt_text(|t| t.approval_cert_serial.as_deref()))
+        .bind(opt_text(|t| t.reason.as_deref()))
+        .execute(&mut *conn)
+        .await?;
     }
     for t in &w.updates {
         let done = sqlx::query(
@@ -243,20 +258,25 @@ async fn write_ledger(conn: &mut PgConnection, w: LedgerWrites) -> Result<(), St
             return Err(StoreError::Conflict("transfer decided concurrently"));
         }
     }
-    for chunk in w.postings.chunks(400) {
-        let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
+    if !w.postings.is_empty() {
+        let ps = &w.postings;
+        sqlx::query(
             "INSERT INTO postings (transfer_id, account_id, amount_minor, currency, \
-             balance_after, time_us) ",
-        );
-        qb.push_values(chunk, |mut b, p| {
-            b.push_bind(&p.transfer_id)
-                .push_bind(&p.account_id)
-                .push_bind(p.amount_minor)
-                .push_bind(p.currency.code())
-                .push_bind(p.balance_after)
-                .push_bind(p.time_us);
-        });
-        qb.build().execute(&mut *conn).await?;
+             balance_after, time_us) SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], \
+             $4::text[], $5::int8[], $6::int8[])",
+        )
+        .bind(
+            ps.iter()
+                .map(|p| p.transfer_id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(ps.iter().map(|p| p.account_id.as_str()).collect::<Vec<_>>())
+        .bind(ps.iter().map(|p| p.amount_minor).collect::<Vec<_>>())
+        .bind(ps.iter().map(|p| p.currency.code()).collect::<Vec<_>>())
+        .bind(ps.iter().map(|p| p.balance_after).collect::<Vec<_>>())
+        .bind(ps.iter().map(|p| p.time_us).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
     }
     // All balances of the batch in one statement (the rows are locked already).
     if !w.accounts.is_empty() {
