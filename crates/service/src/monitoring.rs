@@ -153,8 +153,10 @@ pub(crate) struct Alert {
     pub(crate) evidence: Vec<u64>,
 }
 
-/// Events per read of an alert's evidence, and most reads (the customer's other events in the
-/// window, such as sign-ins, are read and skipped).
+/// Events per read of an alert's evidence beyond the transfer events it needs (the customer's
+/// other events in the window, such as sign-ins, are read and skipped), the most per read, and
+/// the most reads.
+const EVIDENCE_SLACK: u32 = 16;
 const EVIDENCE_PAGE: u32 = 200;
 const EVIDENCE_PAGES: usize = 5;
 
@@ -551,7 +553,9 @@ impl Bank {
     /// here: a search by action as well let PostgreSQL, without statistics on a young table,
     /// intersect the customer's index with the action's, which holds nearly every event of
     /// the log (measured: 5 to 50 ms per alert at 40,000 events). The user and time index
-    /// (migration 0012) reads only the customer's window.
+    /// (PostgreSQL migration 0012; on SQLite the user's index carries the time, its migration
+    /// 0010) reads only the customer's window. A read asks for little more than the `page`
+    /// transfer events needed: each leaf of a transfer event is several KiB.
     async fn window_evidence(
         &self,
         principal: &Principal,
@@ -562,6 +566,7 @@ impl Bank {
         let mut indexes = Vec::new();
         let mut transfer_events = 0_u32;
         let mut after_index = None;
+        let limit = page.saturating_add(EVIDENCE_SLACK).min(EVIDENCE_PAGE);
         for _ in 0..EVIDENCE_PAGES {
             let entries = self
                 .store
@@ -571,7 +576,7 @@ impl Bank {
                     from: Some(from),
                     until: None,
                     after_index,
-                    limit: EVIDENCE_PAGE,
+                    limit,
                 })
                 .await?;
             for entry in &entries {
@@ -594,7 +599,7 @@ impl Bank {
                     return Ok((indexes, Some(entry.index)));
                 }
             }
-            if entries.len() < usize::try_from(EVIDENCE_PAGE).unwrap_or(usize::MAX) {
+            if entries.len() < usize::try_from(limit).unwrap_or(usize::MAX) {
                 break;
             }
         }
