@@ -36,6 +36,12 @@ async fn sqlite_pragmas_are_set() {
         .await
         .unwrap();
     assert!(busy >= 1000);
+    // 2 = MEMORY: statement journals never spill to a temporary file.
+    let temp: i64 = sqlx::query_scalar("PRAGMA temp_store")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(temp, 2);
 }
 
 #[tokio::test]
