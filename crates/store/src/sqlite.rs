@@ -1,4 +1,5 @@
-//! SQLite implementation (embedded default): WAL, foreign keys on, busy timeout, synchronous=FULL, statement journals in memory.
+//! SQLite implementation (embedded default): WAL, foreign keys on, busy timeout,
+//! synchronous=FULL, temporary storage (statement journals) in memory.
 //! Writers start transactions with `BEGIN IMMEDIATE` so lock upgrades never deadlock.
 
 use std::path::Path;
@@ -123,7 +124,10 @@ impl SqliteStore {
             // Statement journals (kept while a statement inside a transaction may abort, as
             // every insert checked by a foreign key may) stay in memory instead of spilling to
             // a temporary file, created and deleted per transaction: that file's writes were as
-            // many bytes as the WAL's. A statement's journal is bounded by the batch limits.
+            // many bytes as the WAL's. A statement's journal is bounded by the batch limits;
+            // temporary tables and sorts are kept in memory too, so a query's temporary table
+            // must stay small (the ledger check counts each transfer's legs through an index
+            // instead of grouping every transfer, see `LEDGER_CHECKS`).
             .pragma("temp_store", "MEMORY")
             // The ledger's batch statements differ by their number of rows: room for every
             // shape, so that a batch reuses prepared statements instead of compiling them.

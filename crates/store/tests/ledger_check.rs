@@ -69,3 +69,38 @@ async fn ledger_check_reports_references_to_missing_rows() {
     assert_eq!(check.violations.len(), 3, "{:?}", check.violations);
     store.close().await;
 }
+
+/// A posted transfer must have exactly its two legs: one without any is reported (and a
+/// rejected one without legs, as above, is not).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ledger_check_reports_a_posted_transfer_without_its_postings() {
+    let db = fresh_database().await.unwrap();
+    let store = connect(&db.url, &ConnectOptions::default()).await.unwrap();
+    let (blob, approval) = if postgres_requested() {
+        ("'\\x00'::bytea", "FALSE")
+    } else {
+        ("X'00'", "0")
+    };
+    let n = db
+        .execute_unchecked(&format!(
+            "INSERT INTO transfers (id, kind, status, from_account, to_account, amount_minor, \
+             currency, reference, initiator_id, initiator_cert_serial, payload, payload_sha256, \
+             signature, signature_alg, approval_required, created_us) VALUES ('{ORPHAN_T}', \
+             'transfer', 'posted', '{MISSING_A}', '{MISSING_B}', 500, 'EUR', 'test', \
+             'no-such-user', '01', {blob}, '{}', {blob}, 'test', {approval}, 1)",
+            "0".repeat(64)
+        ))
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let check = store.ledger_check().await.unwrap();
+    assert!(
+        check.violations.contains(&format!(
+            "transfer applied a wrong number of times: {ORPHAN_T} (posted) has 0 postings"
+        )),
+        "{:?}",
+        check.violations
+    );
+    assert_eq!(check.violations.len(), 2, "{:?}", check.violations);
+    store.close().await;
+}
