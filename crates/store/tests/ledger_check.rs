@@ -33,25 +33,7 @@ async fn ledger_check_reports_references_to_missing_rows() {
     }
     // A rejected transfer (no postings, nothing reserved) between missing accounts, by a
     // missing user.
-    let blob = if postgres_requested() {
-        "'\\x00'::bytea"
-    } else {
-        "X'00'"
-    };
-    let approval = if postgres_requested() { "FALSE" } else { "0" };
-    let n = db
-        .execute_unchecked(&format!(
-            "INSERT INTO transfers (id, kind, status, from_account, to_account, amount_minor, \
-             currency, reference, initiator_id, initiator_cert_serial, payload, payload_sha256, \
-             signature, signature_alg, approval_required, created_us) VALUES ('{ORPHAN_T}', \
-             'transfer', 'rejected', '{MISSING_A}', '{MISSING_B}', 500, 'EUR', 'test', \
-             'no-such-user', '01', {blob}, '{}', {blob}, 'test', {approval}, 1)",
-            "0".repeat(64)
-        ))
-        .await
-        .unwrap();
-    assert_eq!(n, 1);
-
+    insert_transfer(&db, ORPHAN_T, "rejected").await;
     let check = store.ledger_check().await.unwrap();
     let leg = check
         .violations
@@ -76,23 +58,7 @@ async fn ledger_check_reports_references_to_missing_rows() {
 async fn ledger_check_reports_a_posted_transfer_without_its_postings() {
     let db = fresh_database().await.unwrap();
     let store = connect(&db.url, &ConnectOptions::default()).await.unwrap();
-    let (blob, approval) = if postgres_requested() {
-        ("'\\x00'::bytea", "FALSE")
-    } else {
-        ("X'00'", "0")
-    };
-    let n = db
-        .execute_unchecked(&format!(
-            "INSERT INTO transfers (id, kind, status, from_account, to_account, amount_minor, \
-             currency, reference, initiator_id, initiator_cert_serial, payload, payload_sha256, \
-             signature, signature_alg, approval_required, created_us) VALUES ('{ORPHAN_T}', \
-             'transfer', 'posted', '{MISSING_A}', '{MISSING_B}', 500, 'EUR', 'test', \
-             'no-such-user', '01', {blob}, '{}', {blob}, 'test', {approval}, 1)",
-            "0".repeat(64)
-        ))
-        .await
-        .unwrap();
-    assert_eq!(n, 1);
+    insert_transfer(&db, ORPHAN_T, "posted").await;
     let check = store.ledger_check().await.unwrap();
     assert!(
         check.violations.contains(&format!(
@@ -103,4 +69,26 @@ async fn ledger_check_reports_a_posted_transfer_without_its_postings() {
     );
     assert_eq!(check.violations.len(), 2, "{:?}", check.violations);
     store.close().await;
+}
+
+/// Inserts a transfer of 5.00 EUR from `MISSING_A` to `MISSING_B` by a missing user, past
+/// every rule of the store.
+async fn insert_transfer(db: &pqbank_store::testing::TestDatabase, id: &str, status: &str) {
+    let (blob, approval) = if postgres_requested() {
+        ("'\\x00'::bytea", "FALSE")
+    } else {
+        ("X'00'", "0")
+    };
+    let n = db
+        .execute_unchecked(&format!(
+            "INSERT INTO transfers (id, kind, status, from_account, to_account, amount_minor, \
+             currency, reference, initiator_id, initiator_cert_serial, payload, payload_sha256, \
+             signature, signature_alg, approval_required, created_us) VALUES ('{id}', \
+             'transfer', '{status}', '{MISSING_A}', '{MISSING_B}', 500, 'EUR', 'test', \
+             'no-such-user', '01', {blob}, '{}', {blob}, 'test', {approval}, 1)",
+            "0".repeat(64)
+        ))
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
 }
