@@ -22,7 +22,8 @@ use crate::authn::auth_layer;
 use crate::config::Limits;
 use crate::metrics::Metrics;
 use crate::middleware::{
-    RequestIds, X_REQUEST_ID, problem_layer, sanitize_request_id, security_headers, track_metrics,
+    RequestIds, X_REQUEST_ID, problem_layer, reject_nul_in_url, sanitize_request_id,
+    security_headers, track_metrics,
 };
 use crate::routes::{audit, auth, certs, events, health, ledger, pki, security};
 use crate::web;
@@ -139,6 +140,7 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .layer(from_fn_with_state(metrics, track_metrics))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(from_fn(reject_nul_in_url))
         .layer(from_fn(security_headers))
         .layer(from_fn(problem_layer))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {

@@ -51,6 +51,28 @@ pub async fn sanitize_request_id(mut req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// Refuses a URL whose path or query encodes a NUL character (`%00`): no identifier, cursor or
+/// filter of the bank contains one, and PostgreSQL cannot even compare text with one. 400
+/// `invalid_url`, the same on every route and database, before anything reads the URL.
+pub async fn reject_nul_in_url(req: Request, next: Next) -> Response {
+    if url_encodes_nul(req.uri()) {
+        return crate::problem::ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_url",
+            "The URL contains an encoded NUL character (%00).",
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// True when the URI's path or query holds `%00`, which percent-decodes to NUL (a raw NUL
+/// cannot appear in a URI at all).
+fn url_encodes_nul(uri: &http::Uri) -> bool {
+    uri.path_and_query()
+        .is_some_and(|pq| pq.as_str().contains("%00"))
+}
+
 /// Renders every error response as RFC 9457 problem+json with the request id and path.
 pub async fn problem_layer(req: Request, next: Next) -> Response {
     let request_id = req
@@ -164,4 +186,28 @@ pub async fn api_not_found() -> impl IntoResponse {
 /// Maps a status to a response (for tower layers that produce bare errors).
 pub fn status_response(status: StatusCode) -> Response {
     status.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::url_encodes_nul;
+
+    #[test]
+    fn an_encoded_nul_anywhere_in_the_url_is_found() {
+        for bad in [
+            "/api/v1/users/%00",
+            "/api/v1/accounts?owner_id=a%00b",
+            "/api/v1/users/x%00/devices",
+        ] {
+            assert!(url_encodes_nul(&bad.parse().unwrap()), "{bad}");
+        }
+        for good in [
+            "/api/v1/users/0190a0b0-0000-7000-8000-000000000001",
+            "/api/v1/accounts?after=%30%30&limit=100",
+            "/api/v1/transfers?account=%0a",
+        ] {
+            assert!(!url_encodes_nul(&good.parse().unwrap()), "{good}");
+        }
+    }
 }

@@ -63,6 +63,9 @@ impl From<StoreError> for ServiceError {
             StoreError::Conflict(m) => ServiceError::Conflict(m.to_owned()),
             StoreError::Invalid(m) => ServiceError::Invalid(m.to_owned()),
             StoreError::NotFound(_) => ServiceError::NotFound,
+            e if e.is_unstorable_text() => {
+                ServiceError::Invalid("text must not contain NUL characters".to_owned())
+            }
             e if e.is_unavailable() => ServiceError::Unavailable(e),
             other => ServiceError::Internal(Box::new(other)),
         }

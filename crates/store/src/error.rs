@@ -44,6 +44,18 @@ impl StoreError {
         }
     }
 
+    /// True when PostgreSQL refused text it cannot store or even compare: a NUL character
+    /// (SQLSTATE 22021) or one without an equivalent in the server's encoding (22P05). That is
+    /// bad input, not a failure of the bank (SQLite stores such text, so it never says this).
+    pub fn is_unstorable_text(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                matches!(db.code().as_deref(), Some("22021" | "22P05"))
+            }
+            _ => false,
+        }
+    }
+
     /// True when the database cannot be reached right now (pool timeout, closed pool, I/O), as
     /// opposed to a bug or bad data: the edge answers 503 and readiness fails.
     pub fn is_unavailable(&self) -> bool {

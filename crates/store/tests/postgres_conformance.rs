@@ -48,3 +48,18 @@ async fn postgres_schemas_isolate_tests() {
     assert_eq!(sb.get_setting("iso").await.unwrap(), None);
     assert_eq!(sa.backend(), pqbank_store::Backend::Postgres);
 }
+
+/// PostgreSQL cannot compare text with a NUL character: that is bad input (the service answers
+/// it as invalid), not a database failure. SQLite simply finds nothing.
+#[tokio::test]
+async fn text_with_nul_is_bad_input_not_a_failure() {
+    let (_db, store) = fresh().await;
+    let found = store.get_user("nul\u{0}id").await;
+    if postgres_requested() {
+        let e = found.unwrap_err();
+        assert!(e.is_unstorable_text(), "{e}");
+        assert!(!e.is_unavailable() && !e.is_retryable(), "{e}");
+    } else {
+        assert!(found.unwrap().is_none());
+    }
+}

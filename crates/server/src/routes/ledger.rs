@@ -362,7 +362,7 @@ pub async fn get_account(
 pub struct StatusBody {
     /// `open` (unfreeze), `frozen` or `closed`.
     pub status: String,
-    /// Why (kept in the audit log).
+    /// Why, kept in the audit log: 1 to 200 characters, no control characters.
     pub reason: Option<String>,
 }
 
@@ -393,7 +393,7 @@ pub async fn set_account_status(
 pub struct OverdraftBody {
     /// The new limit (≥ 0, the account's currency).
     pub limit: MoneyDto,
-    /// Why.
+    /// Why, kept in the audit log: 1 to 200 characters, no control characters.
     pub reason: Option<String>,
 }
 

@@ -587,7 +587,7 @@ impl Bank {
             &account.id,
             Outcome::Success,
         )?;
-        let reason = reason.map(|r| r.chars().take(200).collect::<String>());
+        let reason = reason.map(account_change_reason).transpose()?;
         let build = move |a: &AccountRecord| {
             let mut e = base.clone();
             detail(&mut e, "status", a.status.as_str());
@@ -1521,4 +1521,24 @@ fn policy_from(
         policy = policy.with_threshold(t);
     }
     Ok(policy)
+}
+
+/// Longest reason for an account change (freeze, unfreeze, close, overdraft) kept in the
+/// audit log.
+pub const MAX_ACCOUNT_CHANGE_REASON: usize = 200;
+
+/// An account change's reason as the audit log keeps it: trimmed, 1 to
+/// [`MAX_ACCOUNT_CHANGE_REASON`] characters, no control characters (it is shown in terminals
+/// and the web app). Refused, never truncated.
+fn account_change_reason(reason: &str) -> Result<String, ServiceError> {
+    let reason = reason.trim();
+    if reason.is_empty()
+        || reason.chars().count() > MAX_ACCOUNT_CHANGE_REASON
+        || reason.chars().any(char::is_control)
+    {
+        return Err(ServiceError::Invalid(format!(
+            "reason: 1 to {MAX_ACCOUNT_CHANGE_REASON} characters, no control characters"
+        )));
+    }
+    Ok(reason.to_owned())
 }

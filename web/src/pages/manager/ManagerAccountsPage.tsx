@@ -212,6 +212,7 @@ function ManageAccount({ account, onClose }: { account: Account; onClose: () => 
           <input
             id={`${ids}-reason`}
             type="text"
+            maxLength={200}
             value={reason}
             onChange={(e) => {
               setReason(e.target.value);

@@ -1,0 +1,342 @@
+//! Bad input from signed-in callers, on every route of the router's own route table (the
+//! OpenAPI document): hostile path parameters, query parameters and JSON bodies, sent by each
+//! of the five roles with a valid session and request MAC, so that they pass authentication
+//! and reach the handlers and services. Whatever they send, the bank answers below 500, and
+//! every refusal is an RFC 9457 problem with a stable code.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::collections::BTreeMap;
+
+use pqbank_server::testkit::spawn_app;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// One operation of the route table: method, path template, query parameter names, and the
+/// property names of its JSON body (empty when it takes none).
+struct Operation {
+    method: Method,
+    template: String,
+    query: Vec<String>,
+    body: Option<Vec<String>>,
+}
+
+/// Resolves a `$ref` to a component schema of `doc`.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => {
+            let name = r.rsplit('/').next().unwrap();
+            &doc["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
+fn operations() -> Vec<Operation> {
+    let doc = serde_json::to_value(pqbank_server::app::openapi()).unwrap();
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (m, op) in item.as_object().unwrap() {
+            let method = match m.as_str() {
+                "get" => Method::GET,
+                "post" => Method::POST,
+                "put" => Method::PUT,
+                "patch" => Method::PATCH,
+                "delete" => Method::DELETE,
+                _ => continue,
+            };
+            let query = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "query")
+                .filter_map(|p| p["name"].as_str().map(str::to_owned))
+                .collect();
+            let body = op["requestBody"]["content"]["application/json"]["schema"]
+                .as_object()
+                .map(|_| {
+                    let schema = resolve(
+                        &doc,
+                        &op["requestBody"]["content"]["application/json"]["schema"],
+                    );
+                    schema["properties"]
+                        .as_object()
+                        .map(|p| p.keys().cloned().collect())
+                        .unwrap_or_default()
+                });
+            out.push(Operation {
+                method,
+                template: path.clone(),
+                query,
+                body,
+            });
+        }
+    }
+    // Logging out ends the caller's session: last.
+    out.sort_by_key(|o| (o.template.ends_with("/logout"), o.template.clone()));
+    out
+}
+
+/// Hostile values for one JSON property: wrong types, out-of-range numbers, control
+/// characters, oversized strings.
+fn hostile_values() -> Vec<Value> {
+    vec![
+        Value::Null,
+        json!(-1),
+        json!(0),
+        json!(i64::MAX),
+        json!(u64::MAX),
+        json!(1e300),
+        json!(-0.5),
+        json!(""),
+        json!("\u{0}\u{1b}[31m<script>"),
+        json!("x".repeat(20_000)),
+        json!("9999-99-99T99:99:99Z"),
+        json!("../../../etc/passwd"),
+        json!("0190a0b0-0000-7000-8000-00000000000Z"),
+        json!([]),
+        json!([[[[[[[[]]]]]]]]),
+        json!({}),
+        json!(true),
+    ]
+}
+
+/// Hostile values for a query parameter (already URL-encoded where needed).
+const HOSTILE_QUERY: &[&str] = &[
+    "",
+    "-1",
+    "0",
+    "99999999999999999999999",
+    "1e400",
+    "abc",
+    "%00",
+    "%ff%fe",
+    "2026-13-45",
+    "9999-12-31T23:59:59Z",
+    "..%2F..%2F",
+    "%E2%80%AE",
+    "0190a0b0-0000-7000-8000-00000000000Z",
+];
+
+/// Hostile values for a path parameter.
+const HOSTILE_PATH: &[&str] = &["%00", "..", "-1", "0", "%E2%80%AE", "ZZZ"];
+
+/// Fills a path template's parameters with `value`.
+fn fill(template: &str, value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').unwrap() + start;
+        out.push_str(value);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The requests one operation gets: hostile path parameters, each query parameter with each
+/// hostile value, and bodies with every property set to each hostile value (plus bodies that
+/// are not objects at all).
+fn requests(op: &Operation, long: &str) -> Vec<(String, Option<Value>)> {
+    let valid_path = fill(&op.template, "0190a0b0-0000-7000-8000-000000000001");
+    let mut out = Vec::new();
+    if op.template.contains('{') {
+        for v in HOSTILE_PATH.iter().copied().chain([long]) {
+            out.push((fill(&op.template, v), None));
+        }
+    }
+    for name in &op.query {
+        for v in HOSTILE_QUERY {
+            out.push((format!("{valid_path}?{name}={v}"), None));
+        }
+        out.push((format!("{valid_path}?{name}=1&{name}=2"), None));
+    }
+    if let Some(props) = &op.body {
+        for body in [json!(null), json!([]), json!("text"), json!(7), json!({})] {
+            out.push((valid_path.clone(), Some(body)));
+        }
+        for v in hostile_values() {
+            let body: serde_json::Map<String, Value> =
+                props.iter().map(|p| (p.clone(), v.clone())).collect();
+            out.push((valid_path.clone(), Some(Value::Object(body))));
+        }
+    }
+    // Every operation also without a body or parameters beyond its path.
+    out.push((valid_path, op.body.as_ref().map(|_| json!({}))));
+    out
+}
+
+#[tokio::test]
+async fn signed_in_callers_cannot_provoke_a_server_error() {
+    let app = spawn_app().await;
+    let api = app.api();
+    let mut sessions = vec![("customer", app.customer("fuzzcust").await.1)];
+    sessions.push((
+        "clerk",
+        app.staff("fuzzclerk", &["clerk"], Some("HQ")).await.1,
+    ));
+    sessions.push((
+        "manager",
+        app.staff("fuzzmgr", &["manager"], Some("HQ")).await.1,
+    ));
+    sessions.push(("auditor", app.staff("fuzzaud", &["auditor"], None).await.1));
+    sessions.push(("admin", app.admin().await));
+
+    let long = "a".repeat(5_000);
+    let ops = operations();
+    assert!(ops.len() > 50, "route table looks short: {}", ops.len());
+    let mut failures = Vec::new();
+    let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
+    let mut sent = 0usize;
+    for op in &ops {
+        // The event stream never ends; its refusals are covered by the route matrix.
+        if op.template.ends_with("/stream") {
+            continue;
+        }
+        for (role, session) in &sessions {
+            // Logging out ends the session the later roles' requests need.
+            if op.template.ends_with("/logout") {
+                continue;
+            }
+            for (path, body) in requests(op, &long) {
+                let resp = api
+                    .send(session, op.method.clone(), &path, body.as_ref())
+                    .await
+                    .unwrap();
+                sent += 1;
+                let status = resp.status().as_u16();
+                *statuses.entry(status).or_default() += 1;
+                let content_type = resp
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                let text = resp.text().await.unwrap_or_default();
+                let what = || {
+                    format!(
+                        "{role} {} {} body {}: {status} {}",
+                        op.method,
+                        path.chars().take(120).collect::<String>(),
+                        body.as_ref()
+                            .map(|b| b.to_string().chars().take(120).collect::<String>())
+                            .unwrap_or_default(),
+                        text.chars().take(200).collect::<String>()
+                    )
+                };
+                let code = serde_json::from_str::<Value>(&text)
+                    .ok()
+                    .and_then(|v| v["code"].as_str().map(str::to_owned));
+                if status >= 500 {
+                    failures.push(what());
+                } else if status >= 400
+                    && (!content_type.starts_with("application/problem+json") || code.is_none())
+                {
+                    failures.push(format!("not a problem with a code: {}", what()));
+                } else if path.contains("%00")
+                    && (status != 400 || code.as_deref() != Some("invalid_url"))
+                {
+                    // An encoded NUL is refused before routing, alike on both databases.
+                    failures.push(format!("want 400 invalid_url: {}", what()));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {sent} requests failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // The requests reached the handlers: most were not stopped by authentication.
+    let unauthenticated = statuses.get(&401).copied().unwrap_or(0);
+    assert!(
+        unauthenticated * 20 < sent,
+        "{unauthenticated} of {sent} answered 401: the sessions were lost ({statuses:?})"
+    );
+    assert!(sent > 3_000, "only {sent} requests");
+    app.stop().await;
+}
+
+/// Control characters (NUL first) in the free-text fields of otherwise valid requests on real
+/// objects: refused as invalid or kept as data, never a server error, on both databases.
+#[tokio::test]
+async fn control_characters_in_free_text_are_never_a_server_error() {
+    let app = spawn_app().await;
+    let api = app.api();
+    let (_, customer) = app.customer("textcust").await;
+    let (_, clerk) = app.staff("textclerk", &["clerk"], Some("HQ")).await;
+    let (_, manager) = app.staff("textmgr", &["manager"], Some("HQ")).await;
+    let call = |who, method: Method, path: String, body: Value| {
+        let api = api.clone();
+        async move {
+            let resp = api.send(who, method, &path, Some(&body)).await.unwrap();
+            let status = resp.status().as_u16();
+            let v: Value = resp.json().await.unwrap_or(Value::Null);
+            (status, v)
+        }
+    };
+    let (status, account) = call(
+        &clerk,
+        Method::POST,
+        "/api/v1/accounts".to_owned(),
+        json!({"owner_id": customer.user_id, "kind": "current", "currency": "EUR"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{account}");
+    let account_id = account["id"].as_str().unwrap().to_owned();
+    let mut failures = Vec::new();
+    for (i, text) in ["nul\u{0}inside", "\u{1b}[31mred", "bell\u{7}", "\u{0}"]
+        .into_iter()
+        .enumerate()
+    {
+        let probes = [
+            (
+                &manager,
+                format!("/api/v1/accounts/{account_id}/status"),
+                json!({"status": "frozen", "reason": text}),
+            ),
+            (
+                &clerk,
+                "/api/v1/customers".to_owned(),
+                json!({"username": format!("textee{i}"), "legal_name": "Text Tester",
+                       "email": format!("textee{i}@example.com"), "address": text}),
+            ),
+            (
+                &customer,
+                format!("/api/v1/users/{}/devices", customer.user_id),
+                json!({"csr_pem": text, "device_name": text}),
+            ),
+        ];
+        for (who, path, body) in probes {
+            let (status, v) = call(who, Method::POST, path.clone(), body.clone()).await;
+            if status >= 500 || (status >= 400 && v["code"].as_str().is_none()) {
+                failures.push(format!("POST {path} {body}: {status} {v}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The reason was what they refused: the account is still open, and a printable reason works.
+    let status_path = format!("/api/v1/accounts/{account_id}/status");
+    let (status, v) = call(
+        &manager,
+        Method::POST,
+        status_path.clone(),
+        json!({"status": "frozen", "reason": "nul\u{0}inside"}),
+    )
+    .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (422, Some("invalid_request")),
+        "{v}"
+    );
+    let (status, v) = call(
+        &manager,
+        Method::POST,
+        status_path,
+        json!({"status": "frozen", "reason": "Customer reported a lost card"}),
+    )
+    .await;
+    assert_eq!((status, v["status"].as_str()), (200, Some("frozen")), "{v}");
+    app.stop().await;
+}
