@@ -340,3 +340,176 @@ async fn control_characters_in_free_text_are_never_a_server_error() {
     assert_eq!((status, v["status"].as_str()), (200, Some("frozen")), "{v}");
     app.stop().await;
 }
+
+/// Puts a spoiled nested object back where it came from.
+type Rewrap = Box<dyn Fn(Value) -> Value>;
+
+/// Every way of spoiling one field of a request that is valid as it stands (top-level fields,
+/// and the fields of nested objects and of an array's first object).
+fn one_field_spoiled(base: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    let Some(obj) = base.as_object() else {
+        return out;
+    };
+    for (key, value) in obj {
+        for v in hostile_values() {
+            let mut b = obj.clone();
+            b.insert(key.clone(), v);
+            out.push(Value::Object(b));
+        }
+        let nested: Option<(Value, Rewrap)> = match value {
+            Value::Object(_) => Some((value.clone(), Box::new(|inner| inner))),
+            Value::Array(items) if items.first().is_some_and(Value::is_object) => {
+                let rest = items[1..].to_vec();
+                Some((
+                    items[0].clone(),
+                    Box::new(move |inner| {
+                        let mut all = vec![inner];
+                        all.extend(rest.iter().cloned());
+                        Value::Array(all)
+                    }),
+                ))
+            }
+            _ => None,
+        };
+        if let Some((inner, wrap)) = nested {
+            for spoiled in one_field_spoiled(&inner) {
+                let mut b = obj.clone();
+                b.insert(key.clone(), wrap(spoiled));
+                out.push(Value::Object(b));
+            }
+        }
+    }
+    out
+}
+
+/// Valid requests of the roles that may make them, each sent once as it is (it must succeed)
+/// and then with one field spoiled at a time: refused with a problem or accepted, never a
+/// server error, on both databases.
+#[tokio::test]
+async fn valid_requests_with_one_spoiled_field_are_never_a_server_error() {
+    let app = spawn_app().await;
+    let api = app.api();
+    let (_, customer) = app.customer("spoilcust").await;
+    let (_, clerk) = app.staff("spoilclerk", &["clerk"], Some("HQ")).await;
+    let (_, manager) = app.staff("spoilmgr", &["manager"], Some("HQ")).await;
+    let admin = app.admin().await;
+    let send = |who, method: Method, path: String, body: Option<Value>| {
+        let api = api.clone();
+        async move {
+            let resp = api.send(who, method, &path, body.as_ref()).await.unwrap();
+            let status = resp.status().as_u16();
+            let content_type = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            let v: Value = resp.json().await.unwrap_or(Value::Null);
+            (status, content_type, v)
+        }
+    };
+    let (status, _, account) = send(
+        &clerk,
+        Method::POST,
+        "/api/v1/accounts".to_owned(),
+        Some(json!({"owner_id": customer.user_id, "kind": "current", "currency": "EUR"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{account}");
+    let account_id = account["id"].as_str().unwrap().to_owned();
+    // Settings: what the bank has now, limited to the fields the update takes.
+    let doc = serde_json::to_value(pqbank_server::app::openapi()).unwrap();
+    let mut settings = Vec::new();
+    for name in ["ledger", "monitoring"] {
+        let path = format!("/api/v1/settings/{name}");
+        let (status, _, current) = send(&admin, Method::GET, path.clone(), None).await;
+        assert_eq!(status, 200, "{current}");
+        let schema = resolve(
+            &doc,
+            &doc["paths"][&path]["put"]["requestBody"]["content"]["application/json"]["schema"],
+        );
+        let keys: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
+        let body: serde_json::Map<String, Value> = current
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| keys.contains(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        settings.push((path, Value::Object(body)));
+    }
+    let mut cases = vec![
+        (
+            &clerk,
+            Method::POST,
+            "/api/v1/accounts".to_owned(),
+            json!({"owner_id": customer.user_id, "kind": "savings", "currency": "CHF"}),
+        ),
+        (
+            &manager,
+            Method::POST,
+            format!("/api/v1/accounts/{account_id}/overdraft"),
+            json!({"limit": {"amount": "100.00", "currency": "EUR"}, "reason": "Agreed limit"}),
+        ),
+        (
+            &manager,
+            Method::POST,
+            format!("/api/v1/accounts/{account_id}/status"),
+            json!({"status": "frozen", "reason": "Checked"}),
+        ),
+        (
+            &clerk,
+            Method::POST,
+            "/api/v1/customers".to_owned(),
+            json!({"username": "spoilee", "legal_name": "Spoil Ee",
+                   "email": "spoilee@example.com", "address": "1 Main Street"}),
+        ),
+        (
+            &admin,
+            Method::POST,
+            "/api/v1/users".to_owned(),
+            json!({"username": "spoilstaff", "roles": ["auditor"], "branch": null,
+                   "legal_name": "Spoil Staff", "email": "spoilstaff@bank.example"}),
+        ),
+        (
+            &admin,
+            Method::PUT,
+            format!("/api/v1/users/{}/roles", customer.user_id),
+            json!({"roles": ["customer"], "branch": null}),
+        ),
+    ];
+    for (path, body) in settings {
+        cases.push((&admin, Method::PUT, path, body));
+    }
+    let mut failures = Vec::new();
+    let mut sent = 0usize;
+    for (who, method, path, base) in cases {
+        let (status, _, v) = send(who, method.clone(), path.clone(), Some(base.clone())).await;
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path} {base}: {status} {v}"
+        );
+        for body in one_field_spoiled(&base) {
+            let (status, content_type, v) =
+                send(who, method.clone(), path.clone(), Some(body.clone())).await;
+            sent += 1;
+            let problem =
+                content_type.starts_with("application/problem+json") && v["code"].is_string();
+            if status >= 500 || (status >= 400 && !problem) {
+                failures.push(format!(
+                    "{method} {path} {}: {status} {v}",
+                    body.to_string().chars().take(160).collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {sent} failed:\n{}",
+        failures.join("\n").lines().count(),
+        failures.join("\n")
+    );
+    assert!(sent > 200, "only {sent} requests");
+    app.stop().await;
+}
