@@ -7,9 +7,66 @@
 
 use std::collections::BTreeMap;
 
+use pqbank_client::PqbankClient;
+use pqbank_client::auth::Session;
 use pqbank_server::testkit::spawn_app;
 use reqwest::Method;
 use serde_json::{Value, json};
+
+/// One answer: its status, content type and body.
+struct Reply {
+    status: u16,
+    content_type: String,
+    text: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    /// An RFC 9457 problem with a stable code.
+    fn is_problem(&self) -> bool {
+        self.content_type.starts_with("application/problem+json") && self.json()["code"].is_string()
+    }
+
+    /// Below 500, and a problem whenever it refuses.
+    fn is_acceptable(&self) -> bool {
+        self.status < 400 || (self.status < 500 && self.is_problem())
+    }
+}
+
+/// Sends a signed-in request (with its request MAC) and reads the whole answer.
+async fn send(
+    api: &PqbankClient,
+    who: &Session,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+) -> Reply {
+    let resp = api.send(who, method, path, body).await.unwrap();
+    let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let text = resp.text().await.unwrap_or_default();
+    Reply {
+        status,
+        content_type,
+        text,
+    }
+}
+
+/// A clerk opens a EUR current account for `owner`; its id.
+async fn open_account(api: &PqbankClient, clerk: &Session, owner: &Session) -> String {
+    let body = json!({"owner_id": owner.user_id, "kind": "current", "currency": "EUR"});
+    let reply = send(api, clerk, Method::POST, "/api/v1/accounts", Some(&body)).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.json()["id"].as_str().unwrap().to_owned()
+}
 
 /// One operation of the route table: method, path template, query parameter names, and the
 /// property names of its JSON body (empty when it takes none).
@@ -199,20 +256,11 @@ async fn signed_in_callers_cannot_provoke_a_server_error() {
                 continue;
             }
             for (path, body) in requests(op, &long) {
-                let resp = api
-                    .send(session, op.method.clone(), &path, body.as_ref())
-                    .await
-                    .unwrap();
+                let reply = send(&api, session, op.method.clone(), &path, body.as_ref()).await;
                 sent += 1;
-                let status = resp.status().as_u16();
+                let status = reply.status;
                 *statuses.entry(status).or_default() += 1;
-                let content_type = resp
-                    .headers()
-                    .get(reqwest::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("")
-                    .to_owned();
-                let text = resp.text().await.unwrap_or_default();
+                let text = &reply.text;
                 let what = || {
                     format!(
                         "{role} {} {} body {}: {status} {}",
@@ -224,17 +272,10 @@ async fn signed_in_callers_cannot_provoke_a_server_error() {
                         text.chars().take(200).collect::<String>()
                     )
                 };
-                let code = serde_json::from_str::<Value>(&text)
-                    .ok()
-                    .and_then(|v| v["code"].as_str().map(str::to_owned));
-                if status >= 500 {
+                if !reply.is_acceptable() {
                     failures.push(what());
-                } else if status >= 400
-                    && (!content_type.starts_with("application/problem+json") || code.is_none())
-                {
-                    failures.push(format!("not a problem with a code: {}", what()));
                 } else if path.contains("%00")
-                    && (status != 400 || code.as_deref() != Some("invalid_url"))
+                    && (status != 400 || reply.json()["code"] != "invalid_url")
                 {
                     // An encoded NUL is refused before routing, alike on both databases.
                     failures.push(format!("want 400 invalid_url: {}", what()));
@@ -267,24 +308,7 @@ async fn control_characters_in_free_text_are_never_a_server_error() {
     let (_, customer) = app.customer("textcust").await;
     let (_, clerk) = app.staff("textclerk", &["clerk"], Some("HQ")).await;
     let (_, manager) = app.staff("textmgr", &["manager"], Some("HQ")).await;
-    let call = |who, method: Method, path: String, body: Value| {
-        let api = api.clone();
-        async move {
-            let resp = api.send(who, method, &path, Some(&body)).await.unwrap();
-            let status = resp.status().as_u16();
-            let v: Value = resp.json().await.unwrap_or(Value::Null);
-            (status, v)
-        }
-    };
-    let (status, account) = call(
-        &clerk,
-        Method::POST,
-        "/api/v1/accounts".to_owned(),
-        json!({"owner_id": customer.user_id, "kind": "current", "currency": "EUR"}),
-    )
-    .await;
-    assert_eq!(status, 201, "{account}");
-    let account_id = account["id"].as_str().unwrap().to_owned();
+    let account_id = open_account(&api, &clerk, &customer).await;
     let mut failures = Vec::new();
     for (i, text) in ["nul\u{0}inside", "\u{1b}[31mred", "bell\u{7}", "\u{0}"]
         .into_iter()
@@ -309,35 +333,34 @@ async fn control_characters_in_free_text_are_never_a_server_error() {
             ),
         ];
         for (who, path, body) in probes {
-            let (status, v) = call(who, Method::POST, path.clone(), body.clone()).await;
-            if status >= 500 || (status >= 400 && v["code"].as_str().is_none()) {
-                failures.push(format!("POST {path} {body}: {status} {v}"));
+            let reply = send(&api, who, Method::POST, &path, Some(&body)).await;
+            if !reply.is_acceptable() {
+                failures.push(format!(
+                    "POST {path} {body}: {} {}",
+                    reply.status, reply.text
+                ));
             }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The reason was what they refused: the account is still open, and a printable reason works.
     let status_path = format!("/api/v1/accounts/{account_id}/status");
-    let (status, v) = call(
-        &manager,
-        Method::POST,
-        status_path.clone(),
-        json!({"status": "frozen", "reason": "nul\u{0}inside"}),
-    )
-    .await;
+    let body = json!({"status": "frozen", "reason": "nul\u{0}inside"});
+    let reply = send(&api, &manager, Method::POST, &status_path, Some(&body)).await;
     assert_eq!(
-        (status, v["code"].as_str()),
+        (reply.status, reply.json()["code"].as_str()),
         (422, Some("invalid_request")),
-        "{v}"
+        "{}",
+        reply.text
     );
-    let (status, v) = call(
-        &manager,
-        Method::POST,
-        status_path,
-        json!({"status": "frozen", "reason": "Customer reported a lost card"}),
-    )
-    .await;
-    assert_eq!((status, v["status"].as_str()), (200, Some("frozen")), "{v}");
+    let body = json!({"status": "frozen", "reason": "Customer reported a lost card"});
+    let reply = send(&api, &manager, Method::POST, &status_path, Some(&body)).await;
+    assert_eq!(
+        (reply.status, reply.json()["status"].as_str()),
+        (200, Some("frozen")),
+        "{}",
+        reply.text
+    );
     app.stop().await;
 }
 
@@ -394,37 +417,15 @@ async fn valid_requests_with_one_spoiled_field_are_never_a_server_error() {
     let (_, clerk) = app.staff("spoilclerk", &["clerk"], Some("HQ")).await;
     let (_, manager) = app.staff("spoilmgr", &["manager"], Some("HQ")).await;
     let admin = app.admin().await;
-    let send = |who, method: Method, path: String, body: Option<Value>| {
-        let api = api.clone();
-        async move {
-            let resp = api.send(who, method, &path, body.as_ref()).await.unwrap();
-            let status = resp.status().as_u16();
-            let content_type = resp
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_owned();
-            let v: Value = resp.json().await.unwrap_or(Value::Null);
-            (status, content_type, v)
-        }
-    };
-    let (status, _, account) = send(
-        &clerk,
-        Method::POST,
-        "/api/v1/accounts".to_owned(),
-        Some(json!({"owner_id": customer.user_id, "kind": "current", "currency": "EUR"})),
-    )
-    .await;
-    assert_eq!(status, 201, "{account}");
-    let account_id = account["id"].as_str().unwrap().to_owned();
+    let account_id = open_account(&api, &clerk, &customer).await;
     // Settings: what the bank has now, limited to the fields the update takes.
     let doc = serde_json::to_value(pqbank_server::app::openapi()).unwrap();
     let mut settings = Vec::new();
     for name in ["ledger", "monitoring"] {
         let path = format!("/api/v1/settings/{name}");
-        let (status, _, current) = send(&admin, Method::GET, path.clone(), None).await;
-        assert_eq!(status, 200, "{current}");
+        let reply = send(&api, &admin, Method::GET, &path, None).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let current = reply.json();
         let schema = resolve(
             &doc,
             &doc["paths"][&path]["put"]["requestBody"]["content"]["application/json"]["schema"],
@@ -485,21 +486,22 @@ async fn valid_requests_with_one_spoiled_field_are_never_a_server_error() {
     let mut failures = Vec::new();
     let mut sent = 0usize;
     for (who, method, path, base) in cases {
-        let (status, _, v) = send(who, method.clone(), path.clone(), Some(base.clone())).await;
+        let reply = send(&api, who, method.clone(), &path, Some(&base)).await;
         assert!(
-            (200..300).contains(&status),
-            "{method} {path} {base}: {status} {v}"
+            (200..300).contains(&reply.status),
+            "{method} {path} {base}: {} {}",
+            reply.status,
+            reply.text
         );
         for body in one_field_spoiled(&base) {
-            let (status, content_type, v) =
-                send(who, method.clone(), path.clone(), Some(body.clone())).await;
+            let reply = send(&api, who, method.clone(), &path, Some(&body)).await;
             sent += 1;
-            let problem =
-                content_type.starts_with("application/problem+json") && v["code"].is_string();
-            if status >= 500 || (status >= 400 && !problem) {
+            if !reply.is_acceptable() {
                 failures.push(format!(
-                    "{method} {path} {}: {status} {v}",
-                    body.to_string().chars().take(160).collect::<String>()
+                    "{method} {path} {}: {} {}",
+                    body.to_string().chars().take(160).collect::<String>(),
+                    reply.status,
+                    reply.text
                 ));
             }
         }
@@ -507,7 +509,7 @@ async fn valid_requests_with_one_spoiled_field_are_never_a_server_error() {
     assert!(
         failures.is_empty(),
         "{} of {sent} failed:\n{}",
-        failures.join("\n").lines().count(),
+        failures.len(),
         failures.join("\n")
     );
     assert!(sent > 200, "only {sent} requests");
