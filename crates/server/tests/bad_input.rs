@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use pqbank_client::PqbankClient;
 use pqbank_client::auth::Session;
-use pqbank_server::testkit::spawn_app;
+use pqbank_server::testkit::{TestApp, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -57,6 +57,21 @@ async fn send(
         status,
         content_type,
         text,
+    }
+}
+
+/// A customer, a clerk and a manager of a fresh bank, each signed in.
+struct Cast {
+    customer: Session,
+    clerk: Session,
+    manager: Session,
+}
+
+async fn cast(app: &TestApp) -> Cast {
+    Cast {
+        customer: app.customer("castcust").await.1,
+        clerk: app.staff("castclerk", &["clerk"], Some("HQ")).await.1,
+        manager: app.staff("castmgr", &["manager"], Some("HQ")).await.1,
     }
 }
 
@@ -227,15 +242,12 @@ fn requests(op: &Operation, long: &str) -> Vec<(String, Option<Value>)> {
 async fn signed_in_callers_cannot_provoke_a_server_error() {
     let app = spawn_app().await;
     let api = app.api();
-    let mut sessions = vec![("customer", app.customer("fuzzcust").await.1)];
-    sessions.push((
-        "clerk",
-        app.staff("fuzzclerk", &["clerk"], Some("HQ")).await.1,
-    ));
-    sessions.push((
-        "manager",
-        app.staff("fuzzmgr", &["manager"], Some("HQ")).await.1,
-    ));
+    let people = cast(&app).await;
+    let mut sessions = vec![
+        ("customer", people.customer),
+        ("clerk", people.clerk),
+        ("manager", people.manager),
+    ];
     sessions.push(("auditor", app.staff("fuzzaud", &["auditor"], None).await.1));
     sessions.push(("admin", app.admin().await));
 
@@ -305,9 +317,11 @@ async fn signed_in_callers_cannot_provoke_a_server_error() {
 async fn control_characters_in_free_text_are_never_a_server_error() {
     let app = spawn_app().await;
     let api = app.api();
-    let (_, customer) = app.customer("textcust").await;
-    let (_, clerk) = app.staff("textclerk", &["clerk"], Some("HQ")).await;
-    let (_, manager) = app.staff("textmgr", &["manager"], Some("HQ")).await;
+    let Cast {
+        customer,
+        clerk,
+        manager,
+    } = cast(&app).await;
     let account_id = open_account(&api, &clerk, &customer).await;
     let mut failures = Vec::new();
     for (i, text) in ["nul\u{0}inside", "\u{1b}[31mred", "bell\u{7}", "\u{0}"]
@@ -413,9 +427,11 @@ fn one_field_spoiled(base: &Value) -> Vec<Value> {
 async fn valid_requests_with_one_spoiled_field_are_never_a_server_error() {
     let app = spawn_app().await;
     let api = app.api();
-    let (_, customer) = app.customer("spoilcust").await;
-    let (_, clerk) = app.staff("spoilclerk", &["clerk"], Some("HQ")).await;
-    let (_, manager) = app.staff("spoilmgr", &["manager"], Some("HQ")).await;
+    let Cast {
+        customer,
+        clerk,
+        manager,
+    } = cast(&app).await;
     let admin = app.admin().await;
     let account_id = open_account(&api, &clerk, &customer).await;
     // Settings: what the bank has now, limited to the fields the update takes.
