@@ -201,12 +201,25 @@ async fn customers_cannot_reach_each_others_objects() {
         .send(
             &mallory,
             Method::GET,
-            "/api/v1/users/no-such-user/devices",
+            "/api/v1/users/0190a0b0-0000-4000-8000-0000000000ff/devices",
             None,
         )
         .await
         .unwrap();
     assert_eq!(resp.status(), 404);
+    // A malformed id is refused for its form alone, before anything is looked up.
+    let resp = api
+        .send(
+            &mallory,
+            Method::GET,
+            "/api/v1/users/no-such-user/devices",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let problem: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(problem["code"], "invalid_id");
     // Bob is untouched: his session and device still work.
     assert_eq!(api.whoami(&bob).await.unwrap().user.username, "bobby");
     drop(mallory_dev);

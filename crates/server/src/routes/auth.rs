@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use pqbank_domain::auth::{LoginTranscript, SESSION_COOKIE};
+use pqbank_domain::{DeviceId, UserId};
 use pqbank_domain::{Password, Role, RoleSet};
 use pqbank_service::identity::{
     ActivateRequest, ChallengeRequest, DeviceView, LoginRequest, NewStaffUser, OnboardRequest,
@@ -19,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::authn::client_addr;
 use crate::problem::{ApiError, Problem};
+use crate::routes::extract::{Id, parse_id};
 use crate::routes::rfc3339;
 
 type Body<T> = Result<Json<T>, ApiError>;
@@ -542,14 +544,16 @@ pub async fn onboard_customer(
 
 /// One user.
 #[utoipa::path(get, path = "/api/v1/users/{user_id}", tag = "identity",
-    params(("user_id" = String, Path, description = "User id")),
+    params(("user_id" = String, Path, format = Uuid, description = "User id (lower-case UUID)")),
     responses((status = 200, body = UserDto), (status = 404, body = Problem)))]
 pub async fn get_user(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(user_id): Path<String>,
+    Id(user_id): Id<UserId>,
 ) -> Body<UserDto> {
-    Ok(Json(state.bank.get_user(&p, &user_id).await?.into()))
+    Ok(Json(
+        state.bank.get_user(&p, &user_id.to_string()).await?.into(),
+    ))
 }
 
 /// New roles of a user.
@@ -564,12 +568,12 @@ pub struct RolesBody {
 
 /// Replaces a user's roles (admins; never their own).
 #[utoipa::path(put, path = "/api/v1/users/{user_id}/roles", tag = "identity", request_body = RolesBody,
-    params(("user_id" = String, Path, description = "User id")),
+    params(("user_id" = String, Path, format = Uuid, description = "User id (lower-case UUID)")),
     responses((status = 200, body = UserDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn set_roles(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(user_id): Path<String>,
+    Id(user_id): Id<UserId>,
     body: Result<Json<RolesBody>, axum::extract::rejection::JsonRejection>,
 ) -> Body<UserDto> {
     let Json(b) = body?;
@@ -577,7 +581,7 @@ pub async fn set_roles(
     Ok(Json(
         state
             .bank
-            .set_roles(&p, &user_id, roles, b.branch)
+            .set_roles(&p, &user_id.to_string(), roles, b.branch)
             .await?
             .into(),
     ))
@@ -585,17 +589,17 @@ pub async fn set_roles(
 
 /// Disables a user (admins).
 #[utoipa::path(post, path = "/api/v1/users/{user_id}/disable", tag = "identity",
-    params(("user_id" = String, Path, description = "User id")),
+    params(("user_id" = String, Path, format = Uuid, description = "User id (lower-case UUID)")),
     responses((status = 200, body = UserDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn disable_user(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(user_id): Path<String>,
+    Id(user_id): Id<UserId>,
 ) -> Body<UserDto> {
     Ok(Json(
         state
             .bank
-            .set_user_enabled(&p, &user_id, false)
+            .set_user_enabled(&p, &user_id.to_string(), false)
             .await?
             .into(),
     ))
@@ -603,17 +607,17 @@ pub async fn disable_user(
 
 /// Enables a user again (admins).
 #[utoipa::path(post, path = "/api/v1/users/{user_id}/enable", tag = "identity",
-    params(("user_id" = String, Path, description = "User id")),
+    params(("user_id" = String, Path, format = Uuid, description = "User id (lower-case UUID)")),
     responses((status = 200, body = UserDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn enable_user(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(user_id): Path<String>,
+    Id(user_id): Id<UserId>,
 ) -> Body<UserDto> {
     Ok(Json(
         state
             .bank
-            .set_user_enabled(&p, &user_id, true)
+            .set_user_enabled(&p, &user_id.to_string(), true)
             .await?
             .into(),
     ))
@@ -621,15 +625,18 @@ pub async fn enable_user(
 
 /// Resets a user's credentials (admins; clerks for customers): a new one-time code.
 #[utoipa::path(post, path = "/api/v1/users/{user_id}/reset", tag = "identity",
-    params(("user_id" = String, Path, description = "User id")),
+    params(("user_id" = String, Path, format = Uuid, description = "User id (lower-case UUID)")),
     responses((status = 200, body = OnboardedDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn reset_user(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(user_id): Path<String>,
+    Id(user_id): Id<UserId>,
 ) -> Body<OnboardedDto> {
     Ok(Json(onboarded(
-        state.bank.reset_credentials(&p, &user_id).await?,
+        state
+            .bank
+            .reset_credentials(&p, &user_id.to_string())
+            .await?,
     )))
 }
 
@@ -684,14 +691,14 @@ impl From<DeviceView> for DeviceDto {
 
 /// A user's devices.
 #[utoipa::path(get, path = "/api/v1/users/{user_id}/devices", tag = "identity",
-    params(("user_id" = String, Path, description = "User id")),
+    params(("user_id" = String, Path, format = Uuid, description = "User id (lower-case UUID)")),
     responses((status = 200, body = Vec<DeviceDto>), (status = 404, body = Problem)))]
 pub async fn list_devices(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(user_id): Path<String>,
+    Id(user_id): Id<UserId>,
 ) -> Body<Vec<DeviceDto>> {
-    let devices = state.bank.list_devices(&p, &user_id).await?;
+    let devices = state.bank.list_devices(&p, &user_id.to_string()).await?;
     Ok(Json(devices.into_iter().map(DeviceDto::from).collect()))
 }
 
@@ -718,18 +725,23 @@ pub struct AddedDeviceDto {
 
 /// Binds another device (from a bound device of the same user, or by a clerk).
 #[utoipa::path(post, path = "/api/v1/users/{user_id}/devices", tag = "identity", request_body = AddDeviceBody,
-    params(("user_id" = String, Path, description = "User id")),
+    params(("user_id" = String, Path, format = Uuid, description = "User id (lower-case UUID)")),
     responses((status = 201, body = AddedDeviceDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_device(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(user_id): Path<String>,
+    Id(user_id): Id<UserId>,
     body: Result<Json<AddDeviceBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<AddedDeviceDto>), ApiError> {
     let Json(b) = body?;
     let (device, cert) = state
         .bank
-        .add_device(&p, &user_id, &b.device_name, b.csr_pem.as_bytes())
+        .add_device(
+            &p,
+            &user_id.to_string(),
+            &b.device_name,
+            b.csr_pem.as_bytes(),
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -746,14 +758,14 @@ pub async fn add_device(
 
 /// Removes a device; its certificates are revoked and its sessions end.
 #[utoipa::path(delete, path = "/api/v1/devices/{device_id}", tag = "identity",
-    params(("device_id" = String, Path, description = "Device id")),
+    params(("device_id" = String, Path, format = Uuid, description = "Device id (lower-case UUID)")),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn remove_device(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(device_id): Path<String>,
+    Id(device_id): Id<DeviceId>,
 ) -> Result<StatusCode, ApiError> {
-    state.bank.remove_device(&p, &device_id).await?;
+    state.bank.remove_device(&p, &device_id.to_string()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -798,14 +810,14 @@ impl From<SessionView> for SessionInfoDto {
 
 /// A user's sessions (own; admins any).
 #[utoipa::path(get, path = "/api/v1/users/{user_id}/sessions", tag = "identity",
-    params(("user_id" = String, Path, description = "User id")),
+    params(("user_id" = String, Path, format = Uuid, description = "User id (lower-case UUID)")),
     responses((status = 200, body = Vec<SessionInfoDto>), (status = 404, body = Problem)))]
 pub async fn list_sessions(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(user_id): Path<String>,
+    Id(user_id): Id<UserId>,
 ) -> Body<Vec<SessionInfoDto>> {
-    let sessions = state.bank.list_sessions(&p, &user_id).await?;
+    let sessions = state.bank.list_sessions(&p, &user_id.to_string()).await?;
     Ok(Json(
         sessions.into_iter().map(SessionInfoDto::from).collect(),
     ))
@@ -813,14 +825,18 @@ pub async fn list_sessions(
 
 /// Revokes a session (own; admins any).
 #[utoipa::path(delete, path = "/api/v1/users/{user_id}/sessions/{session_id}", tag = "identity",
-    params(("user_id" = String, Path, description = "User id"), ("session_id" = String, Path, description = "Session id")),
+    params(("user_id" = String, Path, format = Uuid, description = "User id (lower-case UUID)"), ("session_id" = String, Path, description = "Session id")),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn revoke_session(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     Path((user_id, session_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    state.bank.revoke_session(&p, &user_id, &session_id).await?;
+    let user_id: UserId = parse_id(&user_id)?;
+    state
+        .bank
+        .revoke_session(&p, &user_id.to_string(), &session_id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,10 +1,11 @@
 //! Certificate lifecycle API: request (device signature key from a CSR, or a KEM key from a
 //! request signed by the session's device key), list, read (JSON or PEM), renew, revoke.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use pqbank_domain::{CertificateSerial, UserId};
 use pqbank_service::ServiceError;
 use pqbank_service::identity::{CertificateRequest, Principal, decode_b64};
 use pqbank_store::{CertKind, CertRecord, CertStatus};
@@ -13,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::problem::{ApiError, Problem};
+use crate::routes::extract::{Id, parse_query_id};
 use crate::routes::rfc3339;
 
 fn pem_of(der: &[u8]) -> Result<String, ApiError> {
@@ -171,12 +173,15 @@ pub async fn list(
                 &p,
                 status,
                 usage,
-                q.after.as_deref(),
+                parse_query_id::<CertificateSerial>("after", q.after.as_deref())?
+                    .map(|s| s.to_string())
+                    .as_deref(),
                 q.limit.unwrap_or(100),
             )
             .await?
     } else {
-        let user = q.user_id.unwrap_or_else(|| p.user_id.clone());
+        let user = parse_query_id::<UserId>("user_id", q.user_id.as_deref())?
+            .map_or_else(|| p.user_id.clone(), |u| u.to_string());
         state.bank.certificates_of(&p, &user).await?
     };
     Ok(Json(certs.into_iter().map(dto).collect::<Result<_, _>>()?))
@@ -184,15 +189,15 @@ pub async fn list(
 
 /// One certificate: JSON, or PEM with `Accept: application/pem-certificate-chain`.
 #[utoipa::path(get, path = "/api/v1/certificates/{serial}", tag = "certificates",
-    params(("serial" = String, Path, description = "Serial (hex)")),
+    params(("serial" = String, Path, description = "Serial (lower-case hex of 8 to 20 bytes)")),
     responses((status = 200, body = CertificateDto), (status = 404, body = Problem)))]
 pub async fn get(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(serial): Path<String>,
+    Id(serial): Id<CertificateSerial>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let c = state.bank.certificate(&p, &serial).await?;
+    let c = state.bank.certificate(&p, &serial.to_string()).await?;
     let wants_pem = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -218,18 +223,22 @@ pub struct RenewBody {
 
 /// Renews a certificate (same or new key); the old one is marked superseded.
 #[utoipa::path(post, path = "/api/v1/certificates/{serial}/renew", tag = "certificates", request_body = RenewBody,
-    params(("serial" = String, Path, description = "Serial (hex)")),
+    params(("serial" = String, Path, description = "Serial (lower-case hex of 8 to 20 bytes)")),
     responses((status = 201, body = IssuedDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn renew(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(serial): Path<String>,
+    Id(serial): Id<CertificateSerial>,
     body: Result<Json<RenewBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<IssuedDto>), ApiError> {
     let Json(b) = body?;
     let i = state
         .bank
-        .renew_certificate(&p, &serial, b.csr_pem.as_deref().map(str::as_bytes))
+        .renew_certificate(
+            &p,
+            &serial.to_string(),
+            b.csr_pem.as_deref().map(str::as_bytes),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(issued(i)?)))
 }
@@ -245,18 +254,18 @@ pub struct RevokeBody {
 
 /// Revokes a certificate (own, or any for admins); a new CRL is signed.
 #[utoipa::path(post, path = "/api/v1/certificates/{serial}/revoke", tag = "certificates", request_body = RevokeBody,
-    params(("serial" = String, Path, description = "Serial (hex)")),
+    params(("serial" = String, Path, description = "Serial (lower-case hex of 8 to 20 bytes)")),
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn revoke(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(serial): Path<String>,
+    Id(serial): Id<CertificateSerial>,
     body: Result<Json<RevokeBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Json(b) = body?;
     state
         .bank
-        .revoke_certificate_as(&p, &serial, b.reason)
+        .revoke_certificate_as(&p, &serial.to_string(), b.reason)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,10 +1,11 @@
 //! Ledger API: accounts, device-signed transfers, the cash desk, approvals, transactions,
 //! statements (JSON and CSV), reports, the approval policy and the invariant check.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use pqbank_domain::{AccountId, TransferId, UserId};
 use pqbank_domain::{AccountStatus, Currency, Money, TransferStatus};
 use pqbank_service::identity::Principal;
 use pqbank_service::ledger::{
@@ -18,6 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::problem::{ApiError, Problem, service_problem};
+use crate::routes::extract::{Id, parse_query_id};
 use crate::routes::rfc3339;
 
 type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
@@ -330,9 +332,11 @@ pub async fn list_accounts(
     Query(q): Query<AccountQuery>,
 ) -> Result<Json<AccountPage>, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let owner = parse_query_id::<UserId>("owner_id", q.owner_id.as_deref())?.map(|u| u.to_string());
+    let after = parse_query_id::<AccountId>("after", q.after.as_deref())?.map(|a| a.to_string());
     let items = state
         .bank
-        .accounts(&p, q.owner_id.as_deref(), q.after.as_deref(), limit)
+        .accounts(&p, owner.as_deref(), after.as_deref(), limit)
         .await?;
     let next = (items.len() == limit as usize)
         .then(|| items.last().map(|a| a.id.clone()))
@@ -344,15 +348,15 @@ pub async fn list_accounts(
 }
 
 /// Reads an account with its balances.
-#[utoipa::path(get, path = "/api/v1/accounts/{account_id}", tag = "ledger",
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}", tag = "ledger", params(("account_id" = String, Path, format = Uuid, description = "Account id (lower-case UUID)")),
     responses((status = 200, body = AccountDto), (status = 404, body = Problem)))]
 pub async fn get_account(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(account_id): Path<String>,
+    Id(account_id): Id<AccountId>,
 ) -> Result<Json<AccountDto>, ApiError> {
     Ok(Json(account_dto(
-        state.bank.account(&p, &account_id).await?,
+        state.bank.account(&p, &account_id.to_string()).await?,
     )))
 }
 
@@ -367,12 +371,12 @@ pub struct StatusBody {
 }
 
 /// Freezes, unfreezes or closes an account (managers).
-#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/status", tag = "ledger", request_body = StatusBody,
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/status", tag = "ledger", params(("account_id" = String, Path, format = Uuid, description = "Account id (lower-case UUID)")), request_body = StatusBody,
     responses((status = 200, body = AccountDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_account_status(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(account_id): Path<String>,
+    Id(account_id): Id<AccountId>,
     body: Body<StatusBody>,
 ) -> Result<Json<AccountDto>, ApiError> {
     let Json(b) = body?;
@@ -382,7 +386,13 @@ pub async fn set_account_status(
         .map_err(|_| invalid("status must be open, frozen or closed"))?;
     let a = state
         .bank
-        .change_account(&p, &account_id, Some(status), None, b.reason.as_deref())
+        .change_account(
+            &p,
+            &account_id.to_string(),
+            Some(status),
+            None,
+            b.reason.as_deref(),
+        )
         .await?;
     Ok(Json(account_dto(a)))
 }
@@ -398,19 +408,25 @@ pub struct OverdraftBody {
 }
 
 /// Sets a current account's overdraft limit (managers).
-#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/overdraft", tag = "ledger", request_body = OverdraftBody,
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/overdraft", tag = "ledger", params(("account_id" = String, Path, format = Uuid, description = "Account id (lower-case UUID)")), request_body = OverdraftBody,
     responses((status = 200, body = AccountDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_overdraft(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(account_id): Path<String>,
+    Id(account_id): Id<AccountId>,
     body: Body<OverdraftBody>,
 ) -> Result<Json<AccountDto>, ApiError> {
     let Json(b) = body?;
     let limit = parse_money(&b.limit)?;
     let a = state
         .bank
-        .change_account(&p, &account_id, None, Some(limit), b.reason.as_deref())
+        .change_account(
+            &p,
+            &account_id.to_string(),
+            None,
+            Some(limit),
+            b.reason.as_deref(),
+        )
         .await?;
     Ok(Json(account_dto(a)))
 }
@@ -438,12 +454,12 @@ fn parse_time(field: &str, s: Option<&str>) -> Result<Option<time::OffsetDateTim
 }
 
 /// An account's bookings, newest first.
-#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/transactions", tag = "ledger", params(EntryQuery),
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/transactions", tag = "ledger", params(("account_id" = String, Path, format = Uuid, description = "Account id (lower-case UUID)"), EntryQuery),
     responses((status = 200, body = EntryPage), (status = 404, body = Problem)))]
 pub async fn transactions(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(account_id): Path<String>,
+    Id(account_id): Id<AccountId>,
     Query(q): Query<EntryQuery>,
 ) -> Result<Json<EntryPage>, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
@@ -451,7 +467,7 @@ pub async fn transactions(
     let to = parse_time("to", q.to.as_deref())?;
     let items = state
         .bank
-        .account_postings(&p, &account_id, q.before, from, to, limit)
+        .account_postings(&p, &account_id.to_string(), q.before, from, to, limit)
         .await?;
     let next = (items.len() == limit as usize)
         .then(|| items.last().map(|e| e.seq.to_string()))
@@ -523,19 +539,22 @@ fn statement_csv(s: &Statement) -> String {
 }
 
 /// An account statement for whole UTC days (JSON or CSV).
-#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/statement", tag = "ledger", params(StatementQuery),
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/statement", tag = "ledger", params(("account_id" = String, Path, format = Uuid, description = "Account id (lower-case UUID)"), StatementQuery),
     responses((status = 200, body = StatementDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn statement(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(account_id): Path<String>,
+    Id(account_id): Id<AccountId>,
     Query(q): Query<StatementQuery>,
 ) -> Result<Response, ApiError> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     let from =
         time::Date::parse(&q.from, &fmt).map_err(|_| invalid("from: expected YYYY-MM-DD"))?;
     let to = time::Date::parse(&q.to, &fmt).map_err(|_| invalid("to: expected YYYY-MM-DD"))?;
-    let s = state.bank.statement(&p, &account_id, from, to).await?;
+    let s = state
+        .bank
+        .statement(&p, &account_id.to_string(), from, to)
+        .await?;
     match q.format.as_deref() {
         Some("csv") => {
             let mut r = statement_csv(&s).into_response();
@@ -804,10 +823,8 @@ fn parse_cursor(s: &str) -> Result<(i64, String), ApiError> {
         .split_once('_')
         .ok_or_else(|| invalid("after: bad cursor"))?;
     let us = us.parse().map_err(|_| invalid("after: bad cursor"))?;
-    if id.len() != 36 {
-        return Err(invalid("after: bad cursor"));
-    }
-    Ok((us, id.to_owned()))
+    let id: TransferId = id.parse().map_err(|_| invalid("after: bad cursor"))?;
+    Ok((us, id.to_string()))
 }
 
 /// Lists transfers, newest first.
@@ -826,9 +843,11 @@ pub async fn list_transfers(
         .transpose()
         .map_err(|_| invalid("status: unknown transfer status"))?;
     let after = q.after.as_deref().map(parse_cursor).transpose()?;
+    let account =
+        parse_query_id::<AccountId>("account", q.account.as_deref())?.map(|a| a.to_string());
     let items = state
         .bank
-        .transfers(&p, q.account.as_deref(), status, after, limit)
+        .transfers(&p, account.as_deref(), status, after, limit)
         .await?;
     let next = (items.len() == limit as usize)
         .then(|| items.last().map(|t| format!("{}_{}", t.created_us, t.id)))
@@ -840,15 +859,15 @@ pub async fn list_transfers(
 }
 
 /// Reads a transfer (with its signed payload and signatures).
-#[utoipa::path(get, path = "/api/v1/transfers/{transfer_id}", tag = "ledger",
+#[utoipa::path(get, path = "/api/v1/transfers/{transfer_id}", tag = "ledger", params(("transfer_id" = String, Path, format = Uuid, description = "Transfer id (lower-case UUIDv7)")),
     responses((status = 200, body = TransferDto), (status = 404, body = Problem)))]
 pub async fn get_transfer(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(transfer_id): Path<String>,
+    Id(transfer_id): Id<TransferId>,
 ) -> Result<Json<TransferDto>, ApiError> {
     Ok(Json(transfer_dto(
-        state.bank.transfer(&p, &transfer_id).await?,
+        state.bank.transfer(&p, &transfer_id.to_string()).await?,
     )))
 }
 
@@ -867,12 +886,12 @@ pub async fn approvals(
 }
 
 /// Approves a pending transfer with the manager's device signature (never one's own).
-#[utoipa::path(post, path = "/api/v1/transfers/{transfer_id}/approve", tag = "ledger", request_body = SignedBody,
+#[utoipa::path(post, path = "/api/v1/transfers/{transfer_id}/approve", tag = "ledger", params(("transfer_id" = String, Path, format = Uuid, description = "Transfer id (lower-case UUIDv7)")), request_body = SignedBody,
     responses((status = 200, body = TransferDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn approve(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(transfer_id): Path<String>,
+    Id(transfer_id): Id<TransferId>,
     body: Body<SignedBody>,
 ) -> Result<Json<TransferDto>, ApiError> {
     let Json(b) = body?;
@@ -883,7 +902,10 @@ pub async fn approve(
         payload: b.payload,
         signature: b.signature,
     };
-    let t = state.bank.approve_transfer(&p, &transfer_id, &req).await?;
+    let t = state
+        .bank
+        .approve_transfer(&p, &transfer_id.to_string(), &req)
+        .await?;
     Ok(Json(transfer_dto(t)))
 }
 
@@ -896,18 +918,18 @@ pub struct RejectBody {
 }
 
 /// Rejects a pending transfer with a reason (the reservation is released; never one's own).
-#[utoipa::path(post, path = "/api/v1/transfers/{transfer_id}/reject", tag = "ledger", request_body = RejectBody,
+#[utoipa::path(post, path = "/api/v1/transfers/{transfer_id}/reject", tag = "ledger", params(("transfer_id" = String, Path, format = Uuid, description = "Transfer id (lower-case UUIDv7)")), request_body = RejectBody,
     responses((status = 200, body = TransferDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn reject(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(transfer_id): Path<String>,
+    Id(transfer_id): Id<TransferId>,
     body: Body<RejectBody>,
 ) -> Result<Json<TransferDto>, ApiError> {
     let Json(b) = body?;
     let t = state
         .bank
-        .reject_transfer(&p, &transfer_id, &b.reason)
+        .reject_transfer(&p, &transfer_id.to_string(), &b.reason)
         .await?;
     Ok(Json(transfer_dto(t)))
 }

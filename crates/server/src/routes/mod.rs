@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod certs;
 pub mod events;
+pub mod extract;
 pub mod health;
 pub mod ledger;
 pub mod pki;
