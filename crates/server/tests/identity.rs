@@ -633,6 +633,21 @@ async fn open_sessions_follow_user_changes_on_every_instance() {
         "a customer reads no audit entries"
     );
 
+    // No roles at all is refused (disabling is the tool for that); nothing changes.
+    let resp = on_a
+        .send(
+            &admin,
+            Method::PUT,
+            &format!("/api/v1/users/{alice_id}/roles"),
+            Some(&json!({"roles": []})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let refusal: Value = resp.json().await.unwrap();
+    assert_eq!(refusal["code"], "invalid_request", "{refusal}");
+    assert_eq!(roles(on_b.whoami(&alice).await.unwrap()), ["customer"]);
+
     // New roles (on A) apply to alice's next request on B.
     let resp = on_a
         .send(

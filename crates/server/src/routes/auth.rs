@@ -566,7 +566,7 @@ pub struct RolesBody {
     pub branch: Option<String>,
 }
 
-/// Replaces a user's roles (admins; never their own).
+/// Replaces a user's roles (admins; never their own; at least one role).
 #[utoipa::path(put, path = "/api/v1/users/{user_id}/roles", tag = "identity", request_body = RolesBody,
     params(("user_id" = String, Path, format = Uuid, description = "User id (lower-case UUID)")),
     responses((status = 200, body = UserDto), (status = 403, body = Problem), (status = 404, body = Problem)))]

@@ -624,6 +624,13 @@ impl Bank {
         if user.id == principal.user_id {
             return Err(ServiceError::Forbidden("own_roles"));
         }
+        // As at creation: a user without roles could sign in and do nothing. Disabling is the
+        // tool that takes every right away (and ends the user's sessions).
+        if roles.is_empty() {
+            return Err(ServiceError::Invalid(
+                "roles: at least one role (disable the user to take every right away)".into(),
+            ));
+        }
         let branch = branch
             .as_deref()
             .map(Branch::parse)
