@@ -75,6 +75,18 @@ async fn cast(app: &TestApp) -> Cast {
     }
 }
 
+/// The five roles of a fresh bank, each signed in: the cast, an auditor and the admin.
+async fn five_roles(app: &TestApp) -> Vec<(&'static str, Session)> {
+    let people = cast(app).await;
+    vec![
+        ("customer", people.customer),
+        ("clerk", people.clerk),
+        ("manager", people.manager),
+        ("auditor", app.staff("castaud", &["auditor"], None).await.1),
+        ("admin", app.admin().await),
+    ]
+}
+
 /// A clerk opens a EUR current account for `owner`; its id.
 async fn open_account(api: &PqbankClient, clerk: &Session, owner: &Session) -> String {
     let body = json!({"owner_id": owner.user_id, "kind": "current", "currency": "EUR"});
@@ -242,14 +254,7 @@ fn requests(op: &Operation, long: &str) -> Vec<(String, Option<Value>)> {
 async fn signed_in_callers_cannot_provoke_a_server_error() {
     let app = spawn_app().await;
     let api = app.api();
-    let people = cast(&app).await;
-    let mut sessions = vec![
-        ("customer", people.customer),
-        ("clerk", people.clerk),
-        ("manager", people.manager),
-    ];
-    sessions.push(("auditor", app.staff("fuzzaud", &["auditor"], None).await.1));
-    sessions.push(("admin", app.admin().await));
+    let sessions = five_roles(&app).await;
 
     let long = "a".repeat(5_000);
     let ops = operations();
@@ -541,16 +546,8 @@ async fn valid_requests_with_one_spoiled_field_are_never_a_server_error() {
 async fn malformed_ids_are_refused_at_the_edge() {
     let app = spawn_app().await;
     let api = app.api();
-    let people = cast(&app).await;
-    let auditor = app.staff("idaud", &["auditor"], None).await.1;
-    let admin = app.admin().await;
-    let sessions = [
-        ("customer", &people.customer),
-        ("clerk", &people.clerk),
-        ("manager", &people.manager),
-        ("auditor", &auditor),
-        ("admin", &admin),
-    ];
+    let sessions = five_roles(&app).await;
+    let session = |role: &str| &sessions.iter().find(|(r, _)| *r == role).unwrap().1;
     const V4: &str = "0190a0b0-0000-4000-8000-000000000001";
     let malformed = [
         "not-an-id",
@@ -614,13 +611,13 @@ async fn malformed_ids_are_refused_at_the_edge() {
     }
     // Query filters and cursors.
     for (who, path) in [
-        (&people.customer, "/api/v1/transfers?account=not-an-id"),
-        (&people.clerk, "/api/v1/accounts?owner_id=NOT-A-UUID"),
-        (&people.clerk, "/api/v1/accounts?after=1"),
-        (&people.customer, "/api/v1/certificates?user_id=x"),
-        (&admin, "/api/v1/certificates?all=true&after=00ff"),
+        ("customer", "/api/v1/transfers?account=not-an-id"),
+        ("clerk", "/api/v1/accounts?owner_id=NOT-A-UUID"),
+        ("clerk", "/api/v1/accounts?after=1"),
+        ("customer", "/api/v1/certificates?user_id=x"),
+        ("admin", "/api/v1/certificates?all=true&after=00ff"),
     ] {
-        let reply = send(&api, who, Method::GET, path, None).await;
+        let reply = send(&api, session(who), Method::GET, path, None).await;
         checked += 1;
         if (reply.status, reply.json()["code"].as_str()) != (400, Some("invalid_id")) {
             failures.push(format!("GET {path}: {} {}", reply.status, reply.text));
@@ -629,7 +626,7 @@ async fn malformed_ids_are_refused_at_the_edge() {
     // A well-formed id of nothing is still "not found", as for another user's object.
     let reply = send(
         &api,
-        &people.customer,
+        session("customer"),
         Method::GET,
         "/api/v1/accounts/0190a0b0-0000-4000-8000-0000000000ff",
         None,
