@@ -20,6 +20,10 @@ pub enum RoleError {
     /// Two roles that one person must not hold together (segregation of duties).
     #[error("roles {0} and {1} must not be held together")]
     Conflict(Role, Role),
+    /// A user's assignment names no role: such a user could sign in and do nothing. Disabling
+    /// the user is what takes every right away.
+    #[error("at least one role")]
+    Empty,
     /// Clerks and managers work at a branch and need one.
     #[error("clerk and manager roles require a branch")]
     BranchRequired,
@@ -318,7 +322,8 @@ crate::serde_str::serde_via_str!(Branch, "a branch code");
 
 /// A user's roles together with their attributes.
 ///
-/// Invariant: a branch is present exactly when the roles include clerk or manager.
+/// Invariants: at least one role; a branch is present exactly when the roles include clerk or
+/// manager.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "RoleAssignmentWire", into = "RoleAssignmentWire")]
 pub struct RoleAssignment {
@@ -327,8 +332,11 @@ pub struct RoleAssignment {
 }
 
 impl RoleAssignment {
-    /// Checks the branch invariant.
+    /// Checks both invariants: [`RoleError::Empty`] for no role, then the branch rule.
     pub fn new(roles: RoleSet, branch: Option<Branch>) -> Result<RoleAssignment, RoleError> {
+        if roles.is_empty() {
+            return Err(RoleError::Empty);
+        }
         match (roles.has_branch_staff_role(), branch.is_some()) {
             (true, false) => Err(RoleError::BranchRequired),
             (false, true) => Err(RoleError::BranchNotAllowed),
@@ -515,5 +523,27 @@ mod tests {
                 .is_err()
         );
         assert!(serde_json::from_str::<RoleAssignment>(r#"{"roles":[],"extra":1}"#).is_err());
+    }
+
+    #[test]
+    fn an_assignment_names_at_least_one_role() {
+        let zrh = Branch::parse("ZRH").unwrap();
+        assert_eq!(
+            RoleAssignment::new(RoleSet::EMPTY, None),
+            Err(RoleError::Empty)
+        );
+        // Empty wins over the branch rule: the branch is not the problem.
+        assert_eq!(
+            RoleAssignment::new(RoleSet::EMPTY, Some(zrh)),
+            Err(RoleError::Empty)
+        );
+        assert_eq!(RoleError::Empty.to_string(), "at least one role");
+        for json in [r#"{"roles":[]}"#, r#"{"roles":[],"branch":"ZRH"}"#] {
+            let err = serde_json::from_str::<RoleAssignment>(json).unwrap_err();
+            assert!(
+                err.to_string().contains("at least one role"),
+                "{json}: {err}"
+            );
+        }
     }
 }

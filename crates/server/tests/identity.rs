@@ -646,7 +646,28 @@ async fn open_sessions_follow_user_changes_on_every_instance() {
     assert_eq!(resp.status(), 422);
     let refusal: Value = resp.json().await.unwrap();
     assert_eq!(refusal["code"], "invalid_request", "{refusal}");
+    assert_eq!(
+        refusal["detail"],
+        "roles: at least one role (disable the user to take every right away)"
+    );
     assert_eq!(roles(on_b.whoami(&alice).await.unwrap()), ["customer"]);
+    // The same rule (from the domain's RoleAssignment) holds when a user is created.
+    let resp = on_a
+        .send(
+            &admin,
+            Method::POST,
+            "/api/v1/users",
+            Some(
+                &json!({"username": "nobody", "roles": [], "legal_name": "No Body",
+                         "email": "nobody@example.com"}),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let refusal: Value = resp.json().await.unwrap();
+    assert_eq!(refusal["code"], "invalid_request", "{refusal}");
+    assert_eq!(refusal["detail"], "roles: at least one role");
 
     // New roles (on A) apply to alice's next request on B.
     let resp = on_a

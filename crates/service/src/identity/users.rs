@@ -2,7 +2,9 @@
 //! administration, device binding and removal, session listing and revocation.
 
 use pqbank_audit::{Outcome, actions};
-use pqbank_domain::{Branch, Email, LegalName, Password, Role, RoleAssignment, RoleSet, Username};
+use pqbank_domain::{
+    Branch, Email, LegalName, Password, Role, RoleAssignment, RoleError, RoleSet, Username,
+};
 use pqbank_pki::RevocationReason;
 use pqbank_store::{
     CertRecord, DeviceRecord, DeviceStatus, NewDevice, SessionRecord, UserRecord, UserStatus,
@@ -474,9 +476,6 @@ impl Bank {
             .transpose()
             .map_err(|e| invalid("branch", e))?;
         let assignment = RoleAssignment::new(req.roles, branch).map_err(|e| invalid("roles", e))?;
-        if req.roles.is_empty() {
-            return Err(ServiceError::Invalid("roles: at least one role".into()));
-        }
         if let Some(a) = &address
             && (a.chars().count() > 500 || a.chars().any(|c| c.is_control() && c != '\n'))
         {
@@ -624,19 +623,20 @@ impl Bank {
         if user.id == principal.user_id {
             return Err(ServiceError::Forbidden("own_roles"));
         }
-        // As at creation: a user without roles could sign in and do nothing. Disabling is the
-        // tool that takes every right away (and ends the user's sessions).
-        if roles.is_empty() {
-            return Err(ServiceError::Invalid(
-                "roles: at least one role (disable the user to take every right away)".into(),
-            ));
-        }
         let branch = branch
             .as_deref()
             .map(Branch::parse)
             .transpose()
             .map_err(|e| invalid("branch", e))?;
-        let assignment = RoleAssignment::new(roles, branch).map_err(|e| invalid("roles", e))?;
+        // As at creation, the domain refuses an assignment without roles. Here the caller is
+        // pointed at the tool that does take every right away (and ends the user's sessions).
+        let assignment = RoleAssignment::new(roles, branch).map_err(|e| match e {
+            RoleError::Empty => invalid(
+                "roles",
+                "at least one role (disable the user to take every right away)",
+            ),
+            other => invalid("roles", other),
+        })?;
         let before = parse_roles(&user.roles)?;
         let expected = user.version;
         user.roles = assignment.roles().to_string();
