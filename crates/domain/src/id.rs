@@ -1,4 +1,4 @@
-//! Identifiers: UUID newtypes and X.509 certificate serial numbers.
+//! Identifiers: UUID newtypes, session handles and X.509 certificate serial numbers.
 //!
 //! Every UUID id rejects the nil and max UUIDs and any non-RFC 9562 variant. [`TransferId`] is
 //! chosen by the client and must additionally be version 7 (time-ordered). The text form is the
@@ -45,6 +45,9 @@ pub enum IdError {
         /// Version found.
         found: usize,
     },
+    /// Not a session id (32 lower-case hex characters).
+    #[error("session id must be 32 lower-case hex characters")]
+    SessionMalformed,
     /// Certificate serial hex string is malformed.
     #[error("certificate serial must be lower-case hex of 8 to 20 bytes")]
     SerialMalformed,
@@ -176,10 +179,6 @@ uuid_id!(
     TransferId, "transfer id", check_v7
 );
 uuid_id!(
-    /// An authenticated session.
-    SessionId, "session id", check_any
-);
-uuid_id!(
     /// A security or fraud alert.
     AlertId, "alert id", check_any
 );
@@ -191,6 +190,54 @@ uuid_id!(
     /// A request, for correlation and idempotency of non-transfer operations.
     RequestId, "request id", check_any
 );
+
+/// The public handle of a session: 16 random bytes, written as 32 lower-case hex characters.
+///
+/// It names a session in lists and in `DELETE /users/{user_id}/sessions/{session_id}`; it is
+/// not the bearer token (whose hash is the session's key) and grants nothing by itself.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SessionId([u8; 16]);
+
+impl SessionId {
+    /// From the 16 random bytes.
+    pub const fn from_bytes(bytes: [u8; 16]) -> SessionId {
+        SessionId(bytes)
+    }
+
+    /// The 16 bytes.
+    pub const fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SessionId({self})")
+    }
+}
+
+impl FromStr for SessionId {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        if s.len() != 32 || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(IdError::SessionMalformed);
+        }
+        let mut bytes = [0u8; 16];
+        hex::decode_to_slice(s, &mut bytes).map_err(|_| IdError::SessionMalformed)?;
+        Ok(SessionId(bytes))
+    }
+}
+
+crate::serde_str::serde_via_str!(SessionId, "32 lower-case hex characters");
 
 /// Minimum serial length in bytes (64 bits of entropy, as the CA/Browser Forum requires).
 const SERIAL_MIN_LEN: usize = 8;
@@ -333,8 +380,8 @@ mod tests {
             );
         }
         assert_eq!(
-            "00000000-0000-0000-0000-000000000000".parse::<SessionId>(),
-            Err(IdError::Nil { kind: "session id" })
+            "00000000-0000-0000-0000-000000000000".parse::<AlertId>(),
+            Err(IdError::Nil { kind: "alert id" })
         );
         assert_eq!(
             "ffffffff-ffff-ffff-ffff-ffffffffffff".parse::<DeviceId>(),
@@ -467,5 +514,37 @@ mod tests {
         let big: CertificateSerial = "008000000000000000".parse().unwrap();
         let bigger: CertificateSerial = "010000000000000000".parse().unwrap();
         assert!(small < big && big < bigger);
+    }
+
+    #[test]
+    fn session_ids_are_32_lower_case_hex() {
+        let text = "0123456789abcdef00ff10e0d0c0b0a0";
+        let id: SessionId = text.parse().unwrap();
+        assert_eq!(id.to_string(), text);
+        assert_eq!(format!("{id:?}"), format!("SessionId({text})"));
+        assert_eq!(id.as_bytes()[15], 0xa0);
+        assert_eq!(SessionId::from_bytes(*id.as_bytes()), id);
+        assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{text}\""));
+        let upper = text.to_uppercase();
+        let long = format!("{text}00");
+        for bad in [
+            "",
+            &text[..31],
+            &long,
+            &upper,
+            "0123456789abcdef00ff10e0d0c0b0ag",
+            "01936f0e-8c2a-7b3d-9e4f-0123456789ab",
+            "0123456789abcdef00ff10e0d0c0b0a\u{e9}",
+        ] {
+            assert_eq!(
+                bad.parse::<SessionId>(),
+                Err(IdError::SessionMalformed),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            IdError::SessionMalformed.to_string(),
+            "session id must be 32 lower-case hex characters"
+        );
     }
 }

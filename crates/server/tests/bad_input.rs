@@ -560,7 +560,8 @@ async fn malformed_ids_are_refused_at_the_edge() {
     let mut failures = Vec::new();
     let mut checked = 0usize;
     for op in operations() {
-        // Event ids are integers, session ids opaque handles: not ids of a domain type.
+        // Event ids are integers; session ids are checked below (their route has a user id
+        // first, which a malformed value would fail before).
         let typed: Vec<&str> = [
             "{account_id}",
             "{transfer_id}",
@@ -623,6 +624,27 @@ async fn malformed_ids_are_refused_at_the_edge() {
             failures.push(format!("GET {path}: {} {}", reply.status, reply.text));
         }
     }
+    // Session ids are handles of 32 lower-case hex characters, parsed like the other ids.
+    let me = api.whoami(session("customer")).await.unwrap().user.id;
+    for bad in [
+        "not-a-session",
+        "0123456789ABCDEF0123456789ABCDEF",
+        "0123456789abcdef0123456789abcde",
+        "01936f0e-8c2a-7b3d-9e4f-0123456789ab",
+    ] {
+        let path = format!("/api/v1/users/{me}/sessions/{bad}");
+        let reply = send(&api, session("customer"), Method::DELETE, &path, None).await;
+        checked += 1;
+        let detail = reply.json()["detail"].as_str().unwrap_or("").to_owned();
+        if (reply.status, reply.json()["code"].as_str()) != (400, Some("invalid_id"))
+            || detail.contains(bad)
+        {
+            failures.push(format!("DELETE {path}: {} {}", reply.status, reply.text));
+        }
+    }
+    let unknown = format!("/api/v1/users/{me}/sessions/{}", "0a".repeat(16));
+    let reply = send(&api, session("customer"), Method::DELETE, &unknown, None).await;
+    assert_eq!(reply.status, 404, "{}", reply.text);
     // A well-formed id of nothing is still "not found", as for another user's object.
     let reply = send(
         &api,

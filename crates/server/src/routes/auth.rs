@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use pqbank_domain::auth::{LoginTranscript, SESSION_COOKIE};
-use pqbank_domain::{DeviceId, UserId};
+use pqbank_domain::{DeviceId, SessionId, UserId};
 use pqbank_domain::{Password, Role, RoleSet};
 use pqbank_service::identity::{
     ActivateRequest, ChallengeRequest, DeviceView, LoginRequest, NewStaffUser, OnboardRequest,
@@ -825,7 +825,7 @@ pub async fn list_sessions(
 
 /// Revokes a session (own; admins any).
 #[utoipa::path(delete, path = "/api/v1/users/{user_id}/sessions/{session_id}", tag = "identity",
-    params(("user_id" = String, Path, format = Uuid, description = "User id (lower-case UUID)"), ("session_id" = String, Path, description = "Session id")),
+    params(("user_id" = String, Path, format = Uuid, description = "User id (lower-case UUID)"), ("session_id" = String, Path, description = "Session id (32 lower-case hex characters)")),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn revoke_session(
     State(state): State<AppState>,
@@ -833,9 +833,10 @@ pub async fn revoke_session(
     Path((user_id, session_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let user_id: UserId = parse_id(&user_id)?;
+    let session_id: SessionId = parse_id(&session_id)?;
     state
         .bank
-        .revoke_session(&p, &user_id.to_string(), &session_id)
+        .revoke_session(&p, &user_id.to_string(), session_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,8 @@
 
 use pqbank_audit::{Outcome, actions};
 use pqbank_domain::{
-    Branch, Email, LegalName, Password, Role, RoleAssignment, RoleError, RoleSet, Username,
+    Branch, Email, LegalName, Password, Role, RoleAssignment, RoleError, RoleSet, SessionId,
+    Username,
 };
 use pqbank_pki::RevocationReason;
 use pqbank_store::{
@@ -961,8 +962,9 @@ impl Bank {
         &self,
         principal: &Principal,
         user_id: &str,
-        session_id: &str,
+        session_id: SessionId,
     ) -> Result<(), ServiceError> {
+        let session_id = session_id.to_string();
         let user = self
             .load_user_for(principal, "session.revoke", user_id)
             .await?;
@@ -979,12 +981,12 @@ impl Bank {
             principal.actor(),
             actions::AUTH_SESSION_REVOKE,
             "session",
-            session_id,
+            &session_id,
             Outcome::Success,
         )?;
         if !self
             .store
-            .revoke_session(&user.id, session_id, self.clock.now(), vec![event])
+            .revoke_session(&user.id, &session_id, self.clock.now(), vec![event])
             .await?
         {
             return Err(ServiceError::NotFound);
