@@ -617,6 +617,8 @@ async fn malformed_ids_are_refused_at_the_edge() {
         ("clerk", "/api/v1/accounts?after=1"),
         ("customer", "/api/v1/certificates?user_id=x"),
         ("admin", "/api/v1/certificates?all=true&after=00ff"),
+        // The user list's cursor is a username.
+        ("admin", "/api/v1/users?after=x%21%21"),
     ] {
         let reply = send(&api, session(who), Method::GET, path, None).await;
         checked += 1;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use pqbank_domain::auth::{LoginTranscript, SESSION_COOKIE};
 use pqbank_domain::{DeviceId, SessionId, UserId};
-use pqbank_domain::{Password, Role, RoleSet};
+use pqbank_domain::{Password, Role, RoleSet, Username};
 use pqbank_service::identity::{
     ActivateRequest, ChallengeRequest, DeviceView, LoginRequest, NewStaffUser, OnboardRequest,
     OnboardedUser, Principal, RegisterRequest, Registered, SessionView, UserView,
@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::authn::client_addr;
 use crate::problem::{ApiError, Problem};
-use crate::routes::extract::{Id, parse_id};
+use crate::routes::extract::{Id, parse_id, parse_query_id};
 use crate::routes::rfc3339;
 
 type Body<T> = Result<Json<T>, ApiError>;
@@ -401,7 +401,7 @@ pub async fn change_password(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct UserListQuery {
-    /// Continue after this username.
+    /// Continue after this username (a malformed one is 400 `invalid_id`).
     pub after: Option<String>,
     /// Page size (at most 200).
     pub limit: Option<u32>,
@@ -415,9 +415,14 @@ pub async fn list_users(
     Extension(p): Extension<Principal>,
     Query(q): Query<UserListQuery>,
 ) -> Body<Vec<UserDto>> {
+    let after: Option<Username> = parse_query_id("after", q.after.as_deref())?;
     let users = state
         .bank
-        .list_users(&p, q.after.as_deref(), q.limit.unwrap_or(50))
+        .list_users(
+            &p,
+            after.as_ref().map(Username::as_str),
+            q.limit.unwrap_or(50),
+        )
         .await?;
     Ok(Json(users.into_iter().map(UserDto::from).collect()))
 }
