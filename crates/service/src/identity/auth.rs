@@ -515,7 +515,7 @@ impl Bank {
         let cfg = &self.identity.config;
         let session = SessionRecord {
             id: id.clone(),
-            public_id: self.random_hex::<16>()?,
+            public_id: self.new_session_id()?.to_string(),
             user_id: user.id.clone(),
             device_id: device.id.clone(),
             cert_serial: cert.serial.clone(),

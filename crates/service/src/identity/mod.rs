@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use pqbank_audit::{Action, Actor, AuditEvent, Outcome, Resource, Token};
-use pqbank_domain::{Role, RoleSet};
+use pqbank_domain::{Role, RoleSet, SessionId};
 use pqbank_store::{SecurityEventRecord, SecurityEventStatus, UserRecord};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
@@ -256,6 +256,12 @@ impl Bank {
         Ok(hex::encode(
             random_array::<N>(self.entropy.as_ref()).map_err(crate::ca::internal)?,
         ))
+    }
+
+    /// A new session's public handle: 16 random bytes ([`SessionId`] gives its text form).
+    pub(crate) fn new_session_id(&self) -> Result<SessionId, ServiceError> {
+        let bytes = random_array::<16>(self.entropy.as_ref()).map_err(crate::ca::internal)?;
+        Ok(SessionId::from_bytes(bytes))
     }
 
     pub(crate) fn new_uuid(&self) -> Result<String, ServiceError> {
