@@ -191,6 +191,19 @@ uuid_id!(
     RequestId, "request id", check_any
 );
 
+/// The text form of session handles and certificate serials: lower-case hex, no separators.
+fn write_lower_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    for b in bytes {
+        write!(f, "{b:02x}")?;
+    }
+    Ok(())
+}
+
+/// True if `s` is only lower-case hex digits (the one spelling those ids accept).
+fn is_lower_hex(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// The public handle of a session: 16 random bytes, written as 32 lower-case hex characters.
 ///
 /// It names a session in lists and in `DELETE /users/{user_id}/sessions/{session_id}`; it is
@@ -212,10 +225,7 @@ impl SessionId {
 
 impl fmt::Display for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        write_lower_hex(f, &self.0)
     }
 }
 
@@ -228,7 +238,7 @@ impl fmt::Debug for SessionId {
 impl FromStr for SessionId {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, IdError> {
-        if s.len() != 32 || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        if s.len() != 32 || !is_lower_hex(s) {
             return Err(IdError::SessionMalformed);
         }
         let mut bytes = [0u8; 16];
@@ -304,10 +314,7 @@ impl CertificateSerial {
 
 impl fmt::Display for CertificateSerial {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.as_der_bytes() {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        write_lower_hex(f, self.as_der_bytes())
     }
 }
 
@@ -320,10 +327,7 @@ impl fmt::Debug for CertificateSerial {
 impl FromStr for CertificateSerial {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, IdError> {
-        if s.len() > SERIAL_MAX_LEN * 2
-            || !s.len().is_multiple_of(2)
-            || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-        {
+        if s.len() > SERIAL_MAX_LEN * 2 || !s.len().is_multiple_of(2) || !is_lower_hex(s) {
             return Err(IdError::SerialMalformed);
         }
         let mut buf = [0u8; SERIAL_MAX_LEN];
