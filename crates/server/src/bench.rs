@@ -87,7 +87,9 @@ pub struct TransfersArgs {
     pub http1: bool,
     /// Transfers per request: 1 sends each to `POST /api/v1/transfers`; more sends each
     /// customer's transfers in batches of up to this many to `POST /api/v1/transfer-batches`
-    /// (1..=100). A transfer's latency is its batch's, from the transfer's own send time.
+    /// (1..=100). A transfer's latency is its batch's, from the transfer's own send time. With
+    /// --rate, each customer's transfers are due in runs of this many in a row, as a bulk
+    /// payment arrives.
     #[arg(long, default_value_t = 1)]
     pub batch: usize,
     /// Print the result as JSON.
@@ -628,18 +630,23 @@ struct Outcome {
     error: Option<String>,
 }
 
-/// Picks sources, destinations and amounts: transfer k leaves customer k mod A for a random
-/// other customer. Returns (from, to, cents) per transfer.
+/// Picks sources, destinations and amounts: transfer k leaves customer (k / run) mod A for a
+/// random other customer, so each customer's transfers come in runs of `run` consecutive ones
+/// (open loop with batches: a batch is due as soon as its last transfer, the way a bulk
+/// payment arrives, instead of waiting for transfers spread over the whole run). Returns
+/// (from, to, cents) per transfer.
 fn plan(
     transfers: usize,
     accounts: usize,
     max_cents: i64,
+    run: usize,
 ) -> Result<Vec<(usize, usize, i64)>, String> {
     let mut rng = pqbank_client::auth::os_rng().map_err(err)?;
     let max_cents = max_cents.max(1);
+    let run = run.max(1);
     Ok((0..transfers)
         .map(|k| {
-            let from = k % accounts;
+            let from = (k / run) % accounts;
             let offset = rng.random_range(1..accounts);
             let to = (from + offset) % accounts;
             (from, to, rng.random_range(1..=max_cents))
@@ -901,7 +908,10 @@ pub async fn run_against(
     database: &str,
 ) -> Result<BenchReport, String> {
     let accounts = args.accounts;
-    let plan = plan(args.transfers, accounts, args.max_amount_cents)?;
+    // Closed loop: one transfer per customer in turn (a sender's customers alternate); open
+    // loop with batches: runs of a batch (see `plan`).
+    let run = if args.rate.is_some() { args.batch } else { 1 };
+    let plan = plan(args.transfers, accounts, args.max_amount_cents, run)?;
     let mut funding = vec![0i64; accounts];
     for (from, _, cents) in &plan {
         funding[*from] = funding[*from].saturating_add(*cents);
@@ -1002,7 +1012,7 @@ mod tests {
 
     #[test]
     fn plan_never_sends_to_self_and_spreads_sources() {
-        let p = plan(1000, 7, 50).unwrap();
+        let p = plan(1000, 7, 50, 1).unwrap();
         assert!(
             p.iter()
                 .all(|(f, t, c)| f != t && *t < 7 && (1..=50).contains(c))
@@ -1010,5 +1020,22 @@ mod tests {
         for a in 0..7 {
             assert!(p.iter().filter(|(f, _, _)| *f == a).count() >= 142);
         }
+    }
+
+    #[test]
+    fn open_loop_batches_come_in_runs() {
+        let p = plan(100, 3, 50, 8).unwrap();
+        assert!(p.iter().all(|(f, t, _)| f != t && *t < 3));
+        // Transfers 0..8 leave customer 0, 8..16 customer 1, 16..24 customer 2, 24..32 0 again.
+        let sources: Vec<usize> = p.iter().map(|(f, _, _)| *f).collect();
+        assert_eq!(&sources[..8], &[0; 8]);
+        assert_eq!(&sources[8..16], &[1; 8]);
+        assert_eq!(&sources[16..24], &[2; 8]);
+        assert_eq!(&sources[24..32], &[0; 8]);
+        assert_eq!(sources[96..], [0; 4]);
+        // A run of 1 is the closed loop's round robin.
+        let p = plan(10, 4, 50, 1).unwrap();
+        let sources: Vec<usize> = p.iter().map(|(f, _, _)| *f).collect();
+        assert_eq!(sources, vec![0, 1, 2, 3, 0, 1, 2, 3, 0, 1]);
     }
 }
